@@ -233,6 +233,9 @@ type PutArgs struct {
 	IfPresent bool
 	// Expect, if non-nil, must equal the current value (replaceIfSame).
 	Expect []byte
+	// IgnoreLock stores even if another owner holds the key's lock, as
+	// Hazelcast's putAll does.
+	IgnoreLock bool
 }
 
 // Put stores a value and returns the previous one (nil if none) and whether
@@ -242,8 +245,10 @@ func (p *Partition) Put(name string, a PutArgs) (old []byte, stored bool, err er
 	s := p.Store(name, true)
 	now := p.now()
 	id := keyID(a.Key)
-	if err := s.checkLock(id, a.Owner, now); err != nil {
-		return nil, false, err
+	if !a.IgnoreLock {
+		if err := s.checkLock(id, a.Owner, now); err != nil {
+			return nil, false, err
+		}
 	}
 	r := p.lookup(s, id, now)
 	switch {
