@@ -1,0 +1,77 @@
+package server
+
+import (
+	"fmt"
+
+	"github.com/filbert/filbert/codec"
+	"github.com/filbert/filbert/protocol"
+)
+
+// handler serves one message type. It runs on the event loop: it decodes,
+// then answers at once or queues work on a partition worker. A returned
+// error is a protocol violation that closes the connection; ordinary
+// failures are answered with an error response instead.
+type handler func(m *Member, r request) error
+
+// request is a decoded-enough view of one inbound message.
+type request struct {
+	c    *Conn
+	msg  protocol.Message
+	typ  int32
+	corr int64
+	pid  int32
+}
+
+// reply sends an encoded response for r, taking ownership of b.
+func (r request) reply(b []byte) {
+	protocol.SetCorrelationID(b, r.corr)
+	r.c.send(b)
+}
+
+// fail sends an error response for r.
+func (r request) fail(err error) {
+	w := newWriter()
+	r.reply(encodeError(&w, err))
+}
+
+// authFree lists the messages allowed before authentication.
+var authFree = map[int32]bool{
+	codec.ClientAuthenticationRequestType:       true,
+	codec.ClientAuthenticationCustomRequestType: true,
+}
+
+func (m *Member) dispatch(c *Conn, msg protocol.Message) error {
+	init := msg.Initial()
+	if len(init.Content) < protocol.RequestHeaderSize {
+		return fmt.Errorf("%w: initial frame of %d bytes", protocol.ErrMalformed, len(init.Content))
+	}
+	r := request{c: c, msg: msg, typ: msg.Type(), corr: msg.CorrelationID(), pid: msg.PartitionID()}
+	if !c.authenticated.Load() && !authFree[r.typ] {
+		r.fail(&Error{Code: codeAuthentication, ClassName: "com.hazelcast.client.AuthenticationException",
+			Message: "client is not authenticated; send Client.authentication first"})
+		return fmt.Errorf("request %s before authentication", codec.MessageName(r.typ))
+	}
+	h := m.mux[r.typ]
+	if h == nil {
+		m.log.Debug().Uint64("conn", c.id).Str("type", fmt.Sprintf("%#06x", r.typ)).
+			Str("message", codec.MessageName(r.typ)).Msg("unsupported message")
+		r.fail(unsupported(fmt.Sprintf("message type %#x (%s) is not supported by Filbert", r.typ, codec.MessageName(r.typ))))
+		return nil
+	}
+	return h(m, r)
+}
+
+// routes builds the message-type mux. Registering a type twice panics: the
+// table is wire format and a duplicate is a programming error.
+func (m *Member) routes() map[int32]handler {
+	mux := make(map[int32]handler)
+	add := func(t int32, h handler) {
+		if _, dup := mux[t]; dup {
+			panic(fmt.Sprintf("server: handler for %#x registered twice", t))
+		}
+		mux[t] = h
+	}
+	registerClientHandlers(add)
+	registerMapHandlers(add)
+	return mux
+}

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/filbert/filbert/imap"
+	"github.com/filbert/filbert/partition"
+	"github.com/filbert/filbert/protocol"
+	"github.com/filbert/filbert/worker"
+)
+
+// partitionOp runs on a partition's worker and returns the encoded
+// response, or an error. imap.ErrLocked parks the operation until the key is
+// unlocked.
+type partitionOp func(p *imap.Partition, w *protocol.Writer) ([]byte, error)
+
+// partitionFor returns the partition of a request: the id the client put in
+// the header, or the key's own when the header has none.
+func (m *Member) partitionFor(r request, key []byte) int32 {
+	if r.pid >= 0 && r.pid < m.pcount {
+		return r.pid
+	}
+	return partition.ID(key, int(m.pcount))
+}
+
+// onKey runs op on the worker of key's partition and answers r. If the key
+// is locked by another owner the operation waits; with timeout >= 0 it gives
+// up after timeout and answers with onTimeout.
+func (m *Member) onKey(r request, name string, key []byte, timeout time.Duration, op partitionOp, onTimeout func(w *protocol.Writer) []byte) {
+	pid := m.partitionFor(r, key)
+	m.onPartition(r, pid, name, key, timeout, op, onTimeout)
+}
+
+func (m *Member) onPartition(r request, pid int32, name string, key []byte, timeout time.Duration, op partitionOp, onTimeout func(w *protocol.Writer) []byte) {
+	k := keyedOpPool.Get().(*keyedOp)
+	*k = keyedOp{m: m, r: r, pid: pid, name: name, key: key, timeout: timeout, op: op, onTimeout: onTimeout}
+	if err := m.pool.Submit(pid, worker.Task{Fn: runKeyedOp, Arg: k}); err != nil {
+		keyedOpPool.Put(k)
+		r.fail(err)
+	}
+}
+
+// keyedOp is one queued single-partition operation. It is pooled: the hot
+// path allocates neither a closure nor a task.
+type keyedOp struct {
+	m         *Member
+	r         request
+	pid       int32
+	name      string
+	key       []byte
+	timeout   time.Duration
+	op        partitionOp
+	onTimeout func(w *protocol.Writer) []byte
+}
+
+var keyedOpPool = sync.Pool{New: func() any { return new(keyedOp) }}
+
+func runKeyedOp(arg any) {
+	k := arg.(*keyedOp)
+	if k.attempt() {
+		*k = keyedOp{}
+		keyedOpPool.Put(k)
+	}
+}
+
+// attempt runs the operation on its partition's worker. It reports whether
+// k is finished (false: parked on a locked key, k stays alive).
+func (k *keyedOp) attempt() bool {
+	p := k.m.partitions[k.pid]
+	w := newWriter()
+	b, err := k.op(p, &w)
+	switch {
+	case err == imap.ErrLocked:
+		putBuf(w.Finish())
+		if k.timeout == 0 && k.onTimeout != nil {
+			w = newWriter()
+			k.r.reply(k.onTimeout(&w))
+			return true
+		}
+		p.Park(k.name, k.key, k.timeout, &imap.Parked{
+			Retry: func() { k.attempt() },
+			Timeout: func() {
+				w := newWriter()
+				k.r.reply(k.onTimeout(&w))
+			},
+		})
+		return false
+	case err != nil:
+		putBuf(w.Finish())
+		k.r.fail(err)
+	default:
+		k.r.reply(b)
+	}
+	return true
+}
+
+// fanOut runs each on every partition, grouped by worker, and calls done
+// on the worker that finishes last. each gets the worker index so results
+// can go to per-worker slots without locking.
+func (m *Member) fanOut(r request, each func(p *imap.Partition, slot int), done func()) {
+	n := m.pool.Size()
+	var left atomic.Int32
+	left.Store(int32(n))
+	for i := 0; i < n; i++ {
+		slot := i
+		err := m.pool.SubmitWorker(i, worker.Func(func() {
+			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
+				each(m.partitions[pid], slot)
+			}
+			if left.Add(-1) == 0 {
+				done()
+			}
+		}))
+		if err != nil {
+			if left.Add(-int32(n-i)) <= 0 {
+				r.fail(err)
+			}
+			return
+		}
+	}
+}
+
+// sweepExpired asks every worker to expire due entries of its partitions.
+func (m *Member) sweepExpired() {
+	n := m.pool.Size()
+	for i := 0; i < n; i++ {
+		slot := i
+		_ = m.pool.SubmitWorker(i, worker.Func(func() {
+			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
+				m.partitions[pid].Sweep()
+			}
+		}))
+	}
+}
+
+// releaseClientLocks frees the locks a departed client held.
+func (m *Member) releaseClientLocks(client protocol.UUID) {
+	n := m.pool.Size()
+	for i := 0; i < n; i++ {
+		slot := i
+		_ = m.pool.SubmitWorker(i, worker.Func(func() {
+			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
+				m.partitions[pid].ReleaseClient(client)
+			}
+		}))
+	}
+}
+
+// destroyMap drops a map's data on every partition and its listeners.
+func (m *Member) destroyMap(name string) {
+	m.listeners.dropMap(name)
+	n := m.pool.Size()
+	for i := 0; i < n; i++ {
+		slot := i
+		_ = m.pool.SubmitWorker(i, worker.Func(func() {
+			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
+				m.partitions[pid].Destroy(name)
+			}
+		}))
+	}
+}

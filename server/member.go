@@ -1,0 +1,260 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/filbert/filbert/config"
+	"github.com/filbert/filbert/imap"
+	"github.com/filbert/filbert/protocol"
+	"github.com/filbert/filbert/worker"
+)
+
+// Version is the Hazelcast version the member advertises to clients: a plain
+// 5.x release, as the official clients expect (they parse major.minor).
+const Version = "5.3.6"
+
+// Options configure a Member. Zero fields take defaults.
+type Options struct {
+	// Config is the parsed hazelcast.xml (required).
+	Config *config.Config
+	// Logger receives the member's logs.
+	Logger zerolog.Logger
+	// BindHost is the interface to listen on (default 127.0.0.1).
+	BindHost string
+	// Workers is the number of partition workers (default GOMAXPROCS).
+	Workers int
+	// Limits bound frame and message sizes.
+	Limits protocol.Limits
+	// EventLoops is the number of gnet event loops (default 1: on the
+	// small machines Filbert targets, workers need the other cores).
+	EventLoops int
+}
+
+// Member is one Filbert member serving the client protocol.
+type Member struct {
+	opts      Options
+	cfg       *config.Config
+	log       zerolog.Logger
+	uuid      protocol.UUID
+	clusterID protocol.UUID
+	host      string
+	port      int
+	pcount    int32
+
+	pool       *worker.Pool
+	partitions []*imap.Partition
+
+	listeners *listenerRegistry
+	objects   *objectRegistry
+	clients   *clientRegistry
+	schemas   *schemaRegistry
+
+	engine   gnet.Engine
+	booted   chan error
+	stopped  chan struct{}
+	stopOnce sync.Once
+	nextConn uint64
+	connMu   sync.Mutex
+	conns    map[*Conn]struct{}
+
+	heartbeatTimeout time.Duration
+	mux              map[int32]handler
+}
+
+// New builds a member from opts without listening yet.
+func New(opts Options) (*Member, error) {
+	if opts.Config == nil {
+		return nil, errors.New("server: Options.Config is required")
+	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("server: invalid config: %w", err)
+	}
+	if opts.BindHost == "" {
+		opts.BindHost = "127.0.0.1"
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.EventLoops <= 0 {
+		opts.EventLoops = 1
+	}
+	opts.Limits = opts.Limits.WithDefaults()
+	pc := opts.Config.PartitionCount()
+	hb, err := opts.Config.IntProperty("hazelcast.client.max.no.heartbeat.seconds", 60)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	m := &Member{
+		opts:             opts,
+		cfg:              opts.Config,
+		log:              opts.Logger.With().Str("component", "member").Logger(),
+		uuid:             newUUID(),
+		clusterID:        newUUID(),
+		pcount:           int32(pc),
+		booted:           make(chan error, 1),
+		stopped:          make(chan struct{}),
+		conns:            make(map[*Conn]struct{}),
+		heartbeatTimeout: time.Duration(hb) * time.Second,
+	}
+	m.listeners = newListenerRegistry()
+	m.objects = newObjectRegistry()
+	m.clients = newClientRegistry()
+	m.schemas = newSchemaRegistry()
+	m.listeners.member = m.uuid
+	m.pool = worker.New(opts.Workers, 0)
+	m.partitions = make([]*imap.Partition, pc)
+	mapCfg := func(name string) imap.MapConfig {
+		c := m.cfg.Map(name)
+		return imap.MapConfig{TTLSeconds: c.TTLSeconds, MaxIdleSeconds: c.MaxIdleSeconds}
+	}
+	for i := range m.partitions {
+		m.partitions[i] = imap.NewPartition(int32(i), mapCfg, m.listeners, m.pool, nil)
+	}
+	m.mux = m.routes()
+	return m, nil
+}
+
+// UUID returns the member's identity.
+func (m *Member) UUID() protocol.UUID { return m.uuid }
+
+// Addr returns host:port the member listens on (valid after Start).
+func (m *Member) Addr() string { return net.JoinHostPort(m.host, strconv.Itoa(m.port)) }
+
+// Port returns the bound port (valid after Start).
+func (m *Member) Port() int { return m.port }
+
+// PartitionCount returns the number of partitions.
+func (m *Member) PartitionCount() int32 { return m.pcount }
+
+// Start binds the first free port of the configured range and serves
+// clients in the background. It returns once the member accepts
+// connections.
+func (m *Member) Start() error {
+	ports := m.cfg.Ports()
+	var lastErr error
+	for _, port := range ports {
+		addr := "tcp://" + net.JoinHostPort(m.opts.BindHost, strconv.Itoa(port))
+		done := make(chan error, 1)
+		go func() {
+			done <- gnet.Run(&eventHandler{m: m}, addr,
+				gnet.WithMulticore(m.opts.EventLoops > 1),
+				gnet.WithNumEventLoop(m.opts.EventLoops),
+				gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+				gnet.WithTicker(true),
+				gnet.WithReuseAddr(true),
+				gnet.WithLogger(gnetLogger{m.log}),
+			)
+		}()
+		select {
+		case err := <-m.booted:
+			if err != nil {
+				return err
+			}
+			go func() {
+				if err := <-done; err != nil {
+					m.log.Error().Err(err).Msg("event loop stopped")
+				}
+				close(m.stopped)
+			}()
+			m.host = m.advertisedHost()
+			m.log.Info().Str("address", m.Addr()).Str("uuid", m.uuid.String()).
+				Str("cluster", m.cfg.ClusterName).Int32("partitions", m.pcount).
+				Msg("member started")
+			return nil
+		case err := <-done:
+			lastErr = err
+			m.log.Debug().Err(err).Int("port", port).Msg("port unavailable, trying next")
+		}
+	}
+	m.pool.Stop()
+	return fmt.Errorf("server: could not bind any of ports %v: %w", portRange(ports), lastErr)
+}
+
+func portRange(ports []int) string {
+	if len(ports) == 1 {
+		return strconv.Itoa(ports[0])
+	}
+	return fmt.Sprintf("%d-%d", ports[0], ports[len(ports)-1])
+}
+
+// advertisedHost is the address clients are told to dial.
+func (m *Member) advertisedHost() string {
+	if pa := m.cfg.Network.PublicAddress; pa != "" {
+		if h, _, err := net.SplitHostPort(pa); err == nil {
+			return h
+		}
+		return pa
+	}
+	if ip := net.ParseIP(m.opts.BindHost); ip != nil && ip.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return m.opts.BindHost
+}
+
+// boundPort reads the listening port from the engine's listener.
+func boundPort(eng gnet.Engine) (int, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return 0, fmt.Errorf("dup listener: %w", err)
+	}
+	defer syscall.Close(fd)
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return 0, fmt.Errorf("getsockname: %w", err)
+	}
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return a.Port, nil
+	case *syscall.SockaddrInet6:
+		return a.Port, nil
+	}
+	return 0, fmt.Errorf("unexpected listener address %T", sa)
+}
+
+// Shutdown closes client connections, stops the event loop and drains the
+// workers.
+func (m *Member) Shutdown(ctx context.Context) error {
+	var err error
+	m.stopOnce.Do(func() {
+		m.log.Info().Msg("member shutting down")
+		err = m.engine.Stop(ctx)
+		select {
+		case <-m.stopped:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
+		m.pool.Stop()
+		m.log.Info().Msg("member stopped")
+	})
+	return err
+}
+
+func newUUID() protocol.UUID {
+	var b [16]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic(fmt.Sprintf("crypto/rand: %v", err))
+		}
+		b[6] = b[6]&0x0f | 0x40 // version 4
+		b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+		u := protocol.UUID{MSB: binary.BigEndian.Uint64(b[:8]), LSB: binary.BigEndian.Uint64(b[8:])}
+		if !u.IsZero() {
+			return u
+		}
+	}
+}
