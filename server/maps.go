@@ -49,7 +49,9 @@ func registerMapHandlers(add func(int32, handler)) {
 		m.put(r, q.Name, imap.PutArgs{Key: q.Key, Value: q.Value, TTL: q.TTL, MaxIdle: -1, Owner: r.owner(q.ThreadID)}, putEmpty(codec.EncodeMapSetResponse))
 	}))
 	add(codec.MapSetWithMaxIdleRequestType, decoded(codec.DecodeMapSetWithMaxIdleRequest, func(m *Member, r request, q *codec.MapSetWithMaxIdleRequest) {
-		m.put(r, q.Name, imap.PutArgs{Key: q.Key, Value: q.Value, TTL: q.TTL, MaxIdle: q.MaxIdle, Owner: r.owner(q.ThreadID)}, func(w *protocol.Writer, _ []byte, _ bool) []byte { return codec.EncodeMapSetWithMaxIdleResponse(w, nil) })
+		m.put(r, q.Name, imap.PutArgs{Key: q.Key, Value: q.Value, TTL: q.TTL, MaxIdle: q.MaxIdle, Owner: r.owner(q.ThreadID)}, func(w *protocol.Writer, _ []byte, _ bool) []byte {
+			return codec.EncodeMapSetWithMaxIdleResponse(w, nil)
+		})
 	}))
 	add(codec.MapPutTransientRequestType, decoded(codec.DecodeMapPutTransientRequest, func(m *Member, r request, q *codec.MapPutTransientRequest) {
 		m.put(r, q.Name, imap.PutArgs{Key: q.Key, Value: q.Value, TTL: q.TTL, MaxIdle: -1, Owner: r.owner(q.ThreadID)}, putEmpty(codec.EncodeMapPutTransientResponse))
