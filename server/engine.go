@@ -66,7 +66,10 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 		c.lastRead.Store(time.Now().UnixNano())
 		buf, _ := gc.Peek(n)
 		used, err := m.readMessages(c, buf)
-		_, _ = gc.Discard(used)
+		if used > 0 {
+			// Never Discard(0): gnet treats n <= 0 as "discard everything".
+			_, _ = gc.Discard(used)
+		}
 		if err != nil {
 			m.log.Warn().Uint64("conn", c.id).Str("remote", c.remote).Err(err).Msg("closing connection: protocol error")
 			action = gnet.Close

@@ -107,8 +107,8 @@ func registerMapHandlers(add func(int32, handler)) {
 		}, nil)
 	}))
 	add(codec.MapTryRemoveRequestType, decoded(codec.DecodeMapTryRemoveRequest, func(m *Member, r request, q *codec.MapTryRemoveRequest) {
-		m.remove(r, q.Name, imap.RemoveArgs{Key: q.Key, Owner: r.owner(q.ThreadID)}, millis(q.Timeout), func(w *protocol.Writer, _ []byte, _ bool) []byte {
-			return codec.EncodeMapTryRemoveResponse(w, true)
+		m.remove(r, q.Name, imap.RemoveArgs{Key: q.Key, Owner: r.owner(q.ThreadID)}, millis(q.Timeout), func(w *protocol.Writer, _ []byte, removed bool) []byte {
+			return codec.EncodeMapTryRemoveResponse(w, removed)
 		}, func(w *protocol.Writer) []byte { return codec.EncodeMapTryRemoveResponse(w, false) })
 	}))
 	add(codec.MapEvictRequestType, decoded(codec.DecodeMapEvictRequest, func(m *Member, r request, q *codec.MapEvictRequest) {

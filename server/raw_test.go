@@ -234,3 +234,24 @@ func fragmentOf(frames []byte, id int64, flags uint16) []byte {
 	protocol.PutInt16(out, last+4, protocol.GetInt16(out, last+4)|int16(protocol.IsFinal))
 	return out
 }
+
+func TestRawByteByByte(t *testing.T) {
+	m := startTestMember(t, nil)
+	c, err := net.Dial("tcp", m.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc := &rawClient{t: t, conn: c, r: bufio.NewReader(c)}
+	msg := append([]byte("CP2"), authRequest("dev")...)
+	for i := range msg {
+		if _, err := c.Write(msg[i : i+1]); err != nil {
+			t.Fatalf("byte %d: %v", i, err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	resp, err := codec.DecodeClientAuthenticationResponse(rc.mustRead())
+	if err != nil || resp.Status != 0 {
+		t.Fatalf("auth: %+v %v", resp, err)
+	}
+}
