@@ -64,6 +64,11 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 	action := gnet.None
 	if n := gc.InboundBuffered(); n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
+		// Official clients leave Nagle's algorithm on: a request sent
+		// while an earlier one is unacknowledged waits for our ACK, which
+		// Linux delays up to 40 ms when no response is going out (a
+		// blocked lock). Ask for an immediate ACK.
+		quickAck(gc)
 		buf, _ := gc.Peek(n)
 		used, err := m.readMessages(c, buf)
 		if used > 0 {

@@ -124,6 +124,7 @@ func New(opts Options) (*Member, error) {
 		m.partitions[i] = imap.NewPartition(int32(i), mapCfg, m.listeners, m.pool, nil)
 	}
 	m.mux = m.routes()
+	m.host = m.advertisedHost()
 	return m, nil
 }
 
@@ -169,7 +170,6 @@ func (m *Member) Start() error {
 				}
 				close(m.stopped)
 			}()
-			m.host = m.advertisedHost()
 			m.log.Info().Str("address", m.Addr()).Str("uuid", m.uuid.String()).
 				Str("cluster", m.cfg.ClusterName).Int32("partitions", m.pcount).
 				Msg("member started")
@@ -230,13 +230,18 @@ func (m *Member) Shutdown(ctx context.Context) error {
 	var err error
 	m.stopOnce.Do(func() {
 		m.log.Info().Msg("member shutting down")
-		err = m.engine.Stop(ctx)
+		// Engine.Stop polls for completion every 500 ms; gnet.Run
+		// returning (m.stopped) is the prompt signal, so wait for that.
+		stopErr := make(chan error, 1)
+		go func() { stopErr <- m.engine.Stop(ctx) }()
 		select {
 		case <-m.stopped:
-		case <-ctx.Done():
+		case err = <-stopErr:
 			if err == nil {
-				err = ctx.Err()
+				<-m.stopped
 			}
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
 		m.pool.Stop()
 		m.log.Info().Msg("member stopped")
