@@ -51,3 +51,33 @@ func parseStatCPU(b []byte) (time.Duration, error) {
 	}
 	return time.Duration(utime+stime) * clockTick, nil
 }
+
+// ProcessRSS returns the resident set size of process pid, read from the
+// VmRSS line of /proc/PID/status.
+func ProcessRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read rss of pid %d: %w", pid, err)
+	}
+	return parseStatusRSS(b)
+}
+
+// parseStatusRSS extracts VmRSS (reported in kB) from /proc/PID/status.
+func parseStatusRSS(b []byte) (int64, error) {
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) < 1 {
+			break
+		}
+		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("malformed VmRSS line %q: %w", line, err)
+		}
+		return kb * 1024, nil
+	}
+	return 0, fmt.Errorf("no VmRSS line in status")
+}

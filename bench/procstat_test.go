@@ -48,3 +48,17 @@ func TestProcessCPUSelf(t *testing.T) {
 		t.Error("ProcessCPU(-1): no error")
 	}
 }
+
+func TestParseStatusRSS(t *testing.T) {
+	got, err := parseStatusRSS([]byte("Name:\tfilbert\nVmPeak:\t  9000 kB\nVmRSS:\t   12345 kB\nThreads:\t7\n"))
+	if err != nil || got != 12345*1024 {
+		t.Fatalf("rss = %d, %v", got, err)
+	}
+	if _, err := parseStatusRSS([]byte("Name:\tx\n")); err == nil {
+		t.Fatal("missing VmRSS accepted")
+	}
+	self, err := ProcessRSS(os.Getpid())
+	if err != nil || self <= 0 {
+		t.Fatalf("own rss = %d, %v", self, err)
+	}
+}

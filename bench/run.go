@@ -36,6 +36,9 @@ type Result struct {
 	// process id was given (HasCPU).
 	HasCPU   bool          `json:"has_cpu"`
 	CPUPerOp time.Duration `json:"cpu_per_op_ns,omitempty"`
+	// RSS is the measured process's resident set size after the window,
+	// in bytes (0 when no process id was given).
+	RSS int64 `json:"rss_bytes,omitempty"`
 	// FirstError is the text of the first error seen, if any.
 	FirstError string `json:"first_error,omitempty"`
 }
@@ -53,6 +56,9 @@ func (r Result) String() string {
 	b = fmt.Appendf(b, " c=%d ops/s=%.0f p50=%s p99=%s p99.9=%s", r.Concurrency, r.OpsPerSec, ms(r.P50), ms(r.P99), ms(r.P999))
 	if r.HasCPU {
 		b = fmt.Appendf(b, " cpu/op=%sus", sig3(float64(r.CPUPerOp)/1e3))
+	}
+	if r.RSS > 0 {
+		b = fmt.Appendf(b, " rss=%.1fMB", float64(r.RSS)/(1<<20))
 	}
 	b = fmt.Appendf(b, " errors=%d", r.Errors)
 	if r.FirstError != "" {
@@ -387,6 +393,9 @@ func (w *workload) measure(ctx context.Context, s store, pid int, o Options) (Re
 		r.HasCPU = true
 		if r.Ops > 0 {
 			r.CPUPerOp = (cpu1 - cpu0) / time.Duration(r.Ops)
+		}
+		if rss, err := ProcessRSS(pid); err == nil {
+			r.RSS = rss
 		}
 	}
 	return r, nil
