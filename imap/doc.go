@@ -10,6 +10,27 @@
 // from byte 4 on (type id and payload): bytes 0-3 carry the partition hash,
 // which Hazelcast ignores when comparing keys.
 //
+// # Memory layout and value lifetime
+//
+// Each entry is one pointer-free allocation: a 24-byte header (hits,
+// version, creation/access/update times, flags), the key and value lengths,
+// the serialized key, the value, then TTL and max idle when set (see
+// entryHdr). A RecordStore finds entries through an open-addressing index
+// of 9 bytes per slot (a pointer and a control byte; see index), not a
+// map[string]*Record, so an entry costs ~26 bytes of header and length plus
+// ~12 of index beyond its key and value, and the collector scans only the
+// index. Times are kept to the millisecond as 40-bit offsets from the
+// store's creation (exact within ±17 years); hits and version are 32-bit
+// and saturate.
+//
+// Values returned by Get, Put (the old value), Remove, EntryView and
+// Entries, and carried by events, alias the store. They are never written
+// again: every new value (and every TTL change) builds a new entry, and the
+// old bytes stay untouched until the last holder drops them. So a caller
+// may keep such a value after the worker moves on — server/bulk.go keeps
+// them until a fan-out completes on other workers — but must never modify
+// it. Their cap equals their len, so an append copies.
+//
 // Operations that must wait (a lock held by another owner, a blocking lock
 // request) do not block: they return [ErrWouldBlock]-style results through
 // the [Waiter] mechanism and are resumed on the same worker when the lock is

@@ -108,6 +108,9 @@ func (p *Partition) Lock(name string, key []byte, o Owner, lease int64) bool {
 	}
 	if l == nil {
 		l = &lockState{owner: o}
+		if s.locks == nil {
+			s.locks = make(map[string]*lockState)
+		}
 		s.locks[id] = l
 	}
 	l.count++

@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/filbert/filbert/protocol"
@@ -44,7 +45,9 @@ const (
 )
 
 // Event is an entry event produced by an operation. Key, Value and OldValue
-// are owned by the event (safe to keep).
+// are safe to keep: Key is the event's own copy; Value and OldValue are the
+// store's bytes, which are never written again (see Partition.Get), and must
+// not be modified.
 type Event struct {
 	Map      string
 	Type     int32
@@ -79,15 +82,18 @@ func SystemClock() int64 { return time.Now().UnixMilli() }
 type RecordStore struct {
 	name    string
 	cfg     MapConfig
-	entries map[string]*Record
-	locks   map[string]*lockState
+	entries index
+	// base is the origin of the entries' 40-bit relative times (ms).
+	base int64
+	// locks is allocated by the first Lock: most maps never lock.
+	locks map[string]*lockState
 	// expiring counts records with a TTL or max idle, so the expiry
 	// sweep skips stores that have none.
 	expiring int
 }
 
 // Len returns the number of entries (expired ones not yet swept included).
-func (s *RecordStore) Len() int { return len(s.entries) }
+func (s *RecordStore) Len() int { return s.entries.count }
 
 // Partition holds every map's record store for one partition.
 type Partition struct {
@@ -134,8 +140,8 @@ func (p *Partition) Store(name string, create bool) *RecordStore {
 		s = &RecordStore{
 			name:    name,
 			cfg:     cfg,
-			entries: make(map[string]*Record),
-			locks:   make(map[string]*lockState),
+			entries: newIndex(),
+			base:    p.now(),
 		}
 		p.maps[name] = s
 	}
@@ -175,30 +181,44 @@ func (p *Partition) wants(name string) bool {
 	return p.sink != nil && p.sink.Wants(name)
 }
 
-// lookup returns the live record for key, expiring it if due.
-func (p *Partition) lookup(s *RecordStore, id string, now int64) *Record {
-	r := s.entries[id]
-	if r == nil {
-		return nil
+// lookup returns the slot and the live entry of id (hash h), expiring the
+// entry if it is due; -1 and nil if there is none.
+func (p *Partition) lookup(s *RecordStore, id []byte, h uint64, now int64) (int, *entryHdr) {
+	i, e := s.entries.find(id, h)
+	if e == nil {
+		return -1, nil
 	}
-	if r.Expired(now) {
-		p.expire(s, id, r)
-		return nil
+	if e.expired(now, s.base) {
+		p.expire(s, i, e)
+		return -1, nil
 	}
-	return r
+	return i, e
 }
 
-func (p *Partition) expire(s *RecordStore, id string, r *Record) {
-	s.remove(id, r)
+func (p *Partition) expire(s *RecordStore, i int, e *entryHdr) {
+	s.remove(i, e)
 	if p.wants(s.name) {
-		p.publish(Event{Map: s.name, Type: EventExpired, Key: fullKey(id, r.Hash), OldValue: r.Value})
+		p.publish(Event{Map: s.name, Type: EventExpired, Key: clone(e.key()), OldValue: e.value()})
 	}
 }
 
-func (s *RecordStore) remove(id string, r *Record) {
-	delete(s.entries, id)
-	if r.TTL > 0 || r.MaxIdle > 0 {
+// remove drops entry e in slot i.
+func (s *RecordStore) remove(i int, e *entryHdr) {
+	s.entries.remove(i)
+	if e.expiring() {
 		s.expiring--
+	}
+}
+
+// replace puts e in slot i in place of old (same key).
+func (s *RecordStore) replace(i int, old, e *entryHdr) {
+	s.entries.slots[i] = e
+	if was, is := old.expiring(), e.expiring(); was != is {
+		if is {
+			s.expiring++
+		} else {
+			s.expiring--
+		}
 	}
 }
 
@@ -211,9 +231,12 @@ func resolve(arg int64, defSeconds int) int64 {
 	return arg
 }
 
-// checkLock returns ErrLocked if key is locked by someone other than o.
-func (s *RecordStore) checkLock(id string, o Owner, now int64) error {
-	l := s.locks[id]
+// checkLock returns ErrLocked if key id is locked by someone other than o.
+func (s *RecordStore) checkLock(id []byte, o Owner, now int64) error {
+	if len(s.locks) == 0 {
+		return nil
+	}
+	l := s.locks[string(id)]
 	if l == nil || l.expired(now) || l.owner == o {
 		return nil
 	}
@@ -241,85 +264,80 @@ type PutArgs struct {
 // Put stores a value and returns the previous one (nil if none) and whether
 // the store changed. It returns ErrLocked when another owner holds the key's
 // lock.
+//
+// The store keeps its own copy of a.Value; the returned old value (and
+// values in events) are the store's bytes, which are never written again.
 func (p *Partition) Put(name string, a PutArgs) (old []byte, stored bool, err error) {
 	s := p.Store(name, true)
 	now := p.now()
-	id := keyID(a.Key)
+	id := idOf(a.Key)
 	if !a.IgnoreLock {
 		if err := s.checkLock(id, a.Owner, now); err != nil {
 			return nil, false, err
 		}
 	}
-	r := p.lookup(s, id, now)
+	h := s.entries.hash(id)
+	i, r := p.lookup(s, id, h, now)
 	switch {
 	case a.IfAbsent && r != nil:
-		return r.Value, false, nil
+		return r.value(), false, nil
 	case a.IfPresent && r == nil:
 		return nil, false, nil
-	case a.Expect != nil && (r == nil || !bytes.Equal(r.Value, a.Expect)):
+	case a.Expect != nil && (r == nil || !bytes.Equal(r.value(), a.Expect)):
 		return nil, false, nil
 	}
 	ttl := resolve(a.TTL, s.cfg.TTLSeconds)
 	idle := resolve(a.MaxIdle, s.cfg.MaxIdleSeconds)
-	value := clone(a.Value)
 	if r == nil {
-		r = &Record{
-			Hash:           keyHash(a.Key),
-			Value:          value,
-			CreationTime:   now,
-			LastAccessTime: now,
-			LastUpdateTime: now,
-			TTL:            ttl,
-			MaxIdle:        idle,
-		}
-		s.entries[id] = r
-		if ttl > 0 || idle > 0 {
+		e := newEntry(nil, keyHash(a.Key), id, a.Value, ttl, idle)
+		e.setTime(tCreate, now, s.base)
+		e.tlo[tAccess], e.thi[tAccess] = e.tlo[tCreate], e.thi[tCreate]
+		e.tlo[tUpdate], e.thi[tUpdate] = e.tlo[tCreate], e.thi[tCreate]
+		s.entries.insert(e, h)
+		if e.expiring() {
 			s.expiring++
 		}
 		if p.wants(name) {
-			p.publish(Event{Map: name, Type: EventAdded, Key: clone(a.Key), Value: value})
+			p.publish(Event{Map: name, Type: EventAdded, Key: clone(a.Key), Value: e.value()})
 		}
 		return nil, true, nil
 	}
-	old = r.Value
-	wasExpiring := r.TTL > 0 || r.MaxIdle > 0
-	r.Value = value
-	r.LastUpdateTime = now
-	r.Version++
-	r.TTL = ttl
+	old = r.value()
 	// Hazelcast keeps the existing max idle on an update that does not
 	// set one explicitly.
-	if a.MaxIdle >= 0 || s.cfg.MaxIdleSeconds > 0 {
-		r.MaxIdle = idle
+	if a.MaxIdle < 0 && s.cfg.MaxIdleSeconds <= 0 && r.flags&flagIdle != 0 {
+		_, idle = r.expiry()
 	}
-	isExpiring := r.TTL > 0 || r.MaxIdle > 0
-	if wasExpiring != isExpiring {
-		if isExpiring {
-			s.expiring++
-		} else {
-			s.expiring--
-		}
+	// A new value never overwrites the old one in place: old may be held
+	// by the caller, a listener or a bulk response being encoded.
+	e := newEntry(r, r.hash(), id, a.Value, ttl, idle)
+	if e.version != math.MaxUint32 {
+		e.version++
 	}
+	e.setTime(tUpdate, now, s.base)
+	s.replace(i, r, e)
 	if p.wants(name) {
-		p.publish(Event{Map: name, Type: EventUpdated, Key: clone(a.Key), Value: value, OldValue: old})
+		p.publish(Event{Map: name, Type: EventUpdated, Key: clone(a.Key), Value: e.value(), OldValue: old})
 	}
 	return old, true, nil
 }
 
-// Get returns the value of key (nil if absent) and counts a hit.
+// Get returns the value of key (nil if absent) and counts a hit. The value
+// aliases the store; it is never written again (see Put), so it may be kept.
 func (p *Partition) Get(name string, key []byte) []byte {
 	s := p.Store(name, false)
 	if s == nil {
 		return nil
 	}
 	now := p.now()
-	r := p.lookup(s, keyID(key), now)
+	id := idOf(key)
+	_, r := p.lookup(s, id, s.entries.hash(id), now)
 	if r == nil {
 		return nil
 	}
-	r.Hits++
-	r.LastAccessTime = now
-	return r.Value
+	r.hit()
+	r.setTime(tAccess, now, s.base)
+	return r.value()
 }
 
 // ContainsKey reports whether key has a live entry. Like Hazelcast it counts
@@ -330,11 +348,12 @@ func (p *Partition) ContainsKey(name string, key []byte) bool {
 		return false
 	}
 	now := p.now()
-	r := p.lookup(s, keyID(key), now)
+	id := idOf(key)
+	_, r := p.lookup(s, id, s.entries.hash(id), now)
 	if r == nil {
 		return false
 	}
-	r.LastAccessTime = now
+	r.setTime(tAccess, now, s.base)
 	return true
 }
 
@@ -355,7 +374,7 @@ func (p *Partition) Remove(name string, a RemoveArgs) (old []byte, removed bool,
 		return nil, false, nil
 	}
 	now := p.now()
-	id := keyID(a.Key)
+	id := idOf(a.Key)
 	if err := s.checkLock(id, a.Owner, now); err != nil {
 		if a.Evict {
 			// Hazelcast does not evict locked keys.
@@ -363,22 +382,22 @@ func (p *Partition) Remove(name string, a RemoveArgs) (old []byte, removed bool,
 		}
 		return nil, false, err
 	}
-	r := p.lookup(s, id, now)
+	i, r := p.lookup(s, id, s.entries.hash(id), now)
 	if r == nil {
 		return nil, false, nil
 	}
-	if a.Expect != nil && !bytes.Equal(r.Value, a.Expect) {
+	if a.Expect != nil && !bytes.Equal(r.value(), a.Expect) {
 		return nil, false, nil
 	}
-	s.remove(id, r)
+	s.remove(i, r)
 	if p.wants(name) {
 		typ := EventRemoved
 		if a.Evict {
 			typ = EventEvicted
 		}
-		p.publish(Event{Map: name, Type: typ, Key: fullKey(id, r.Hash), OldValue: r.Value})
+		p.publish(Event{Map: name, Type: typ, Key: clone(r.key()), OldValue: r.value()})
 	}
-	return r.Value, true, nil
+	return r.value(), true, nil
 }
 
 // SetTTL changes the TTL of a live entry; it reports whether one existed.
@@ -388,21 +407,17 @@ func (p *Partition) SetTTL(name string, key []byte, ttl int64) bool {
 		return false
 	}
 	now := p.now()
-	r := p.lookup(s, keyID(key), now)
+	id := idOf(key)
+	i, r := p.lookup(s, id, s.entries.hash(id), now)
 	if r == nil {
 		return false
 	}
-	was := r.TTL > 0 || r.MaxIdle > 0
-	r.TTL = resolve(ttl, s.cfg.TTLSeconds)
+	// The TTL lives in the immutable part of the entry: rebuild it.
+	_, idle := r.expiry()
+	e := newEntry(r, r.hash(), r.id(), r.value(), resolve(ttl, s.cfg.TTLSeconds), idle)
 	// The new TTL counts from now, as in Hazelcast.
-	r.LastUpdateTime = now
-	if is := r.TTL > 0 || r.MaxIdle > 0; is != was {
-		if is {
-			s.expiring++
-		} else {
-			s.expiring--
-		}
-	}
+	e.setTime(tUpdate, now, s.base)
+	s.replace(i, r, e)
 	return true
 }
 
@@ -422,21 +437,22 @@ type EntryView struct {
 }
 
 // EntryView returns the view of key, or nil. It does not count as access.
+// Key is a copy; Value aliases the store and is never written again.
 func (p *Partition) EntryView(name string, key []byte) *EntryView {
 	s := p.Store(name, false)
 	if s == nil {
 		return nil
 	}
-	id := keyID(key)
-	r := p.lookup(s, id, p.now())
+	id := idOf(key)
+	_, r := p.lookup(s, id, s.entries.hash(id), p.now())
 	if r == nil {
 		return nil
 	}
-	exp := r.ExpirationTime()
+	exp := r.expirationTime(s.base)
 	if exp == 0 {
 		exp = 1<<63 - 1
 	}
-	ttl, idle := r.TTL, r.MaxIdle
+	ttl, idle := r.expiry()
 	if ttl == 0 {
 		ttl = 1<<63 - 1
 	}
@@ -444,15 +460,15 @@ func (p *Partition) EntryView(name string, key []byte) *EntryView {
 		idle = 1<<63 - 1
 	}
 	return &EntryView{
-		Key:            fullKey(id, r.Hash),
-		Value:          r.Value,
-		Cost:           r.Cost(len(id) + 4),
-		CreationTime:   r.CreationTime,
+		Key:            clone(r.key()),
+		Value:          r.value(),
+		Cost:           r.cost(),
+		CreationTime:   r.time(tCreate, s.base),
 		ExpirationTime: exp,
-		Hits:           r.Hits,
-		LastAccessTime: r.LastAccessTime,
-		LastUpdateTime: r.LastUpdateTime,
-		Version:        r.Version,
+		Hits:           int64(r.hits),
+		LastAccessTime: r.time(tAccess, s.base),
+		LastUpdateTime: r.time(tUpdate, s.base),
+		Version:        int64(r.version),
 		TTL:            ttl,
 		MaxIdle:        idle,
 	}
@@ -465,7 +481,7 @@ func (p *Partition) Size(name string) int {
 		return 0
 	}
 	p.sweepStore(s, p.now())
-	return len(s.entries)
+	return s.entries.count
 }
 
 // ContainsValue reports whether some live entry has value.
@@ -475,32 +491,35 @@ func (p *Partition) ContainsValue(name string, value []byte) bool {
 		return false
 	}
 	now := p.now()
-	for id, r := range s.entries {
-		if r.Expired(now) {
-			p.expire(s, id, r)
+	for i, r := range s.entries.all {
+		if r.expired(now, s.base) {
+			p.expire(s, i, r)
 			continue
 		}
-		if bytes.Equal(r.Value, value) {
+		if bytes.Equal(r.value(), value) {
 			return true
 		}
 	}
 	return false
 }
 
-// Entries calls fn for every live entry. Keys are rebuilt copies; values
-// alias the store and must be copied (or encoded) before the worker moves on.
+// Entries calls fn for every live entry. Keys are fresh copies, owned by
+// fn. Values alias the store: a stored value's bytes are never written
+// again (a put or SetTTL builds a new entry), so fn may keep a value,
+// even after the worker moves on, but must not modify it. fn must not
+// call back into p.
 func (p *Partition) Entries(name string, fn func(key, value []byte)) {
 	s := p.Store(name, false)
 	if s == nil {
 		return
 	}
 	now := p.now()
-	for id, r := range s.entries {
-		if r.Expired(now) {
-			p.expire(s, id, r)
+	for i, r := range s.entries.all {
+		if r.expired(now, s.base) {
+			p.expire(s, i, r)
 			continue
 		}
-		fn(fullKey(id, r.Hash), r.Value)
+		fn(clone(r.key()), r.value())
 	}
 }
 
@@ -513,11 +532,13 @@ func (p *Partition) Clear(name string, evict bool) int {
 	}
 	now := p.now()
 	n := 0
-	for id, r := range s.entries {
-		if l := s.locks[id]; l != nil && !l.expired(now) {
-			continue
+	for i, r := range s.entries.all {
+		if len(s.locks) > 0 {
+			if l := s.locks[string(r.id())]; l != nil && !l.expired(now) {
+				continue
+			}
 		}
-		s.remove(id, r)
+		s.remove(i, r)
 		n++
 	}
 	return n
@@ -539,9 +560,9 @@ func (p *Partition) sweepStore(s *RecordStore, now int64) int {
 		return 0
 	}
 	n := 0
-	for id, r := range s.entries {
-		if r.Expired(now) {
-			p.expire(s, id, r)
+	for i, r := range s.entries.all {
+		if r.expired(now, s.base) {
+			p.expire(s, i, r)
 			n++
 		}
 	}

@@ -243,3 +243,51 @@ func BenchmarkPutGet(b *testing.B) {
 		}
 	}
 }
+
+func benchKeys(n int) [][]byte {
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = key(string(rune('a'+i%26)) + string(rune(i)))
+	}
+	return keys
+}
+
+func BenchmarkGet(b *testing.B) {
+	p, _, _, _ := newTestPartition(MapConfig{})
+	p.sink = nil
+	keys := benchKeys(1024)
+	v := value("0123456789012345678901234567890123456789")
+	for _, k := range keys {
+		p.Put("m", PutArgs{Key: k, Value: v, TTL: -1, MaxIdle: -1})
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p.Get("m", keys[i&1023])
+	}
+}
+
+func BenchmarkPutUpdate(b *testing.B) {
+	p, _, _, _ := newTestPartition(MapConfig{})
+	p.sink = nil
+	keys := benchKeys(1024)
+	v := value("0123456789012345678901234567890123456789")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p.Put("m", PutArgs{Key: keys[i&1023], Value: v, TTL: -1, MaxIdle: -1})
+	}
+}
+
+// BenchmarkPutInsert fills fresh maps of 64k entries (growth included).
+func BenchmarkPutInsert(b *testing.B) {
+	keys := benchKeys(1 << 16)
+	v := value("0123456789012345678901234567890123456789")
+	b.ReportAllocs()
+	var p *Partition
+	for i := 0; i < b.N; i++ {
+		if i&(1<<16-1) == 0 {
+			p, _, _, _ = newTestPartition(MapConfig{})
+			p.sink = nil
+		}
+		p.Put("m", PutArgs{Key: keys[i&(1<<16-1)], Value: v, TTL: -1, MaxIdle: -1})
+	}
+}
