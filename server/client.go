@@ -279,7 +279,11 @@ func (m *Member) removeDistributedObjectListener(r request) error {
 // connClosed cleans up after a connection: listeners, and the client's
 // locks once its last connection is gone.
 func (m *Member) connClosed(c *Conn, err error) {
+	// Under wmu: once this returns no worker writes to the descriptor,
+	// which gnet closes (and the kernel may reuse) right after OnClose.
+	c.wmu.Lock()
 	c.closed.Store(true)
+	c.wmu.Unlock()
 	m.connMu.Lock()
 	delete(m.conns, c)
 	m.connMu.Unlock()

@@ -26,11 +26,21 @@ type Conn struct {
 	closed        atomic.Bool
 	// lastRead is the Unix nanosecond time of the last inbound bytes.
 	lastRead atomic.Int64
+	// parked counts this connection's operations waiting on a lock.
+	parked atomic.Int32
 
 	mu          sync.Mutex
 	out         [][]byte // pending encoded messages, guarded by mu
-	wakePending bool     // guarded by mu: the loop will flush out
-	spare       [][]byte // loop only
+	wakePending bool     // guarded by mu: a flush is coming
+
+	// wmu serialises writers of the socket (the loop and the workers)
+	// and guards the fields below.
+	wmu   sync.Mutex
+	spare [][]byte
+	// slow is set while gnet holds output the socket has not taken: then
+	// every write goes through the loop so order is kept.
+	slow bool
+	fd   int
 }
 
 // clientInfo is what authentication told about the client.
@@ -44,22 +54,37 @@ type clientInfo struct {
 // send queues an encoded message for the connection and makes sure the
 // loop will write it. It takes ownership of b (a pooled buffer). Safe from
 // any goroutine.
-func (c *Conn) send(b []byte) {
+func (c *Conn) send(b []byte) { c.sendVia(b, nil) }
+
+// sendVia is send for partition workers: when the loop must be woken, c is
+// appended to wake (the worker's list, woken once after its batch) instead
+// of being woken at once, so a batch of responses leaves in one write.
+func (c *Conn) sendVia(b []byte, wake *[]*Conn) {
 	if c.closed.Load() {
 		putBuf(b)
 		return
 	}
 	c.mu.Lock()
 	c.out = append(c.out, b)
-	wake := !c.wakePending
+	need := !c.wakePending
 	c.wakePending = true
 	c.mu.Unlock()
-	if wake {
-		if err := c.gc.Wake(nil); err != nil {
-			c.mu.Lock()
-			c.wakePending = false
-			c.mu.Unlock()
-		}
+	if !need {
+		return
+	}
+	if wake != nil {
+		*wake = append(*wake, c)
+		return
+	}
+	c.wake()
+}
+
+// wake makes the loop flush c.
+func (c *Conn) wake() {
+	if err := c.gc.Wake(nil); err != nil {
+		c.mu.Lock()
+		c.wakePending = false
+		c.mu.Unlock()
 	}
 }
 
@@ -71,25 +96,73 @@ func (c *Conn) beginLoopWork() {
 	c.mu.Unlock()
 }
 
-// flush writes every pending message with one writev. Loop only.
-func (c *Conn) flush() {
+// takeOut swaps out the pending messages. Called with wmu held.
+func (c *Conn) takeOut() [][]byte {
 	c.mu.Lock()
 	out := c.out
 	c.out = c.spare[:0]
 	c.wakePending = false
 	c.mu.Unlock()
-	if len(out) == 0 {
-		c.spare = out
-		return
-	}
-	if !c.closed.Load() {
-		_, _ = c.gc.Writev(out)
-	}
+	c.spare = nil
+	return out
+}
+
+// recycle returns written buffers to the pool. Called with wmu held.
+func (c *Conn) recycle(out [][]byte) {
 	for i, b := range out {
 		putBuf(b)
 		out[i] = nil
 	}
 	c.spare = out[:0]
+}
+
+// flush writes every pending message through gnet with one writev. Loop
+// only. If the socket could not take everything, gnet keeps the rest and
+// the connection stays on this path until gnet's buffer drains.
+func (c *Conn) flush() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	out := c.takeOut()
+	if len(out) > 0 && !c.closed.Load() {
+		_, _ = c.gc.Writev(out)
+	}
+	c.slow = c.gc.OutboundBuffered() > 0
+	c.recycle(out)
+}
+
+// flushDirect writes pending messages from a partition worker straight to
+// the socket (non-blocking), saving the event loop a wake-up, an epoll
+// round and a copy per batch. It falls back to the loop when gnet holds
+// unsent output (to keep order) or the socket is full. OnClose takes wmu
+// before gnet closes the descriptor, so a closed (and possibly reused)
+// descriptor is never written.
+func (c *Conn) flushDirect() {
+	c.wmu.Lock()
+	if c.closed.Load() {
+		c.wmu.Unlock()
+		return
+	}
+	if c.slow {
+		c.wmu.Unlock()
+		c.wake()
+		return
+	}
+	out := c.takeOut()
+	rest := writeAll(c.fd, out)
+	if rest != nil {
+		// Put what the socket did not take back in front, in order, and
+		// let the loop finish through gnet (which waits for writability).
+		c.slow = true
+		c.mu.Lock()
+		c.out = append(rest, c.out...)
+		c.wakePending = true
+		c.mu.Unlock()
+	}
+	c.recycle(out)
+	c.wmu.Unlock()
+	if rest != nil {
+		c.wake()
+	}
 }
 
 // Response buffers are recycled through bufPool as *[]byte boxes; empty

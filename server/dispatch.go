@@ -20,12 +20,15 @@ type request struct {
 	typ  int32
 	corr int64
 	pid  int32
+	// wake, when set, is the list of the partition worker answering r:
+	// the loop is woken once after the worker's batch.
+	wake *[]*Conn
 }
 
 // reply sends an encoded response for r, taking ownership of b.
 func (r request) reply(b []byte) {
 	protocol.SetCorrelationID(b, r.corr)
-	r.c.send(b)
+	r.c.sendVia(b, r.wake)
 }
 
 // fail sends an error response for r.

@@ -69,6 +69,7 @@ func runKeyedOp(arg any) {
 // k is finished (false: parked on a locked key, k stays alive).
 func (k *keyedOp) attempt() bool {
 	p := k.m.partitions[k.pid]
+	k.r.wake = &k.m.wakeLists[k.m.pool.WorkerOf(k.pid)]
 	w := newWriter()
 	b, err := k.op(p, &w)
 	switch {
@@ -79,9 +80,14 @@ func (k *keyedOp) attempt() bool {
 			k.r.reply(k.onTimeout(&w))
 			return true
 		}
+		k.r.c.parked.Add(1)
 		p.Park(k.name, k.key, k.timeout, &imap.Parked{
-			Retry: func() { k.attempt() },
+			Retry: func() {
+				k.r.c.parked.Add(-1)
+				k.attempt()
+			},
 			Timeout: func() {
+				k.r.c.parked.Add(-1)
 				w := newWriter()
 				k.r.reply(k.onTimeout(&w))
 			},

@@ -36,6 +36,9 @@ type listenerRegistry struct {
 	mu     sync.Mutex // serialises writers
 	byMap  atomic.Pointer[map[string][]*entryListener]
 	member protocol.UUID
+	// wakeList returns the wake list of the worker publishing for pid
+	// (nil for map-wide events published off the partition workers).
+	wakeList func(pid int32) *[]*Conn
 }
 
 func newListenerRegistry() *listenerRegistry {
@@ -146,5 +149,9 @@ func (r *listenerRegistry) send(l *entryListener, pid int32, ev imap.Event) {
 		b = codec.EncodeMapAddEntryListenerEntryEvent(&w, pid, ev.Key, value, old, nil, ev.Type, r.member, ev.Affected)
 	}
 	protocol.SetCorrelationID(b, l.corr)
-	l.c.send(b)
+	var wake *[]*Conn
+	if pid >= 0 && r.wakeList != nil {
+		wake = r.wakeList(pid)
+	}
+	l.c.sendVia(b, wake)
 }

@@ -56,6 +56,9 @@ type Member struct {
 
 	pool       *worker.Pool
 	partitions []*imap.Partition
+	// wakeLists holds, per worker, the connections its current batch
+	// queued output for; the worker wakes them after the batch.
+	wakeLists [][]*Conn
 
 	listeners *listenerRegistry
 	objects   *objectRegistry
@@ -114,7 +117,9 @@ func New(opts Options) (*Member, error) {
 	m.clients = newClientRegistry()
 	m.schemas = newSchemaRegistry()
 	m.listeners.member = m.uuid
-	m.pool = worker.New(opts.Workers, 0)
+	m.listeners.wakeList = func(pid int32) *[]*Conn { return &m.wakeLists[m.pool.WorkerOf(pid)] }
+	m.wakeLists = make([][]*Conn, opts.Workers)
+	m.pool = worker.NewWithHook(opts.Workers, 0, m.afterBatch)
 	m.partitions = make([]*imap.Partition, pc)
 	mapCfg := func(name string) imap.MapConfig {
 		c := m.cfg.Map(name)
@@ -262,4 +267,15 @@ func newUUID() protocol.UUID {
 			return u
 		}
 	}
+}
+
+// afterBatch runs on worker w after each batch: it writes the output the
+// batch queued, one writev per connection.
+func (m *Member) afterBatch(w int) {
+	list := m.wakeLists[w]
+	for i, c := range list {
+		c.flushDirect()
+		list[i] = nil
+	}
+	m.wakeLists[w] = list[:0]
 }

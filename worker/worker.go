@@ -40,11 +40,20 @@ type worker struct {
 	notify  chan struct{}
 	stopped bool
 	limit   int
+
+	index      int
+	afterBatch func(int)
 }
 
 // New starts n workers (n >= 1), each accepting up to limit queued tasks
 // (limit <= 0: 1<<20).
-func New(n, limit int) *Pool {
+func New(n, limit int) *Pool { return NewWithHook(n, limit, nil) }
+
+// NewWithHook is New with a hook that each worker calls, with its index,
+// after every batch of tasks it ran (a batch is everything queued when the
+// worker last looked). Callers use it to flush work the tasks deferred, such
+// as waking an event loop once per batch instead of once per task.
+func NewWithHook(n, limit int, afterBatch func(worker int)) *Pool {
 	if n < 1 {
 		n = 1
 	}
@@ -53,7 +62,7 @@ func New(n, limit int) *Pool {
 	}
 	p := &Pool{workers: make([]*worker, n)}
 	for i := range p.workers {
-		w := &worker{notify: make(chan struct{}, 1), limit: limit}
+		w := &worker{notify: make(chan struct{}, 1), limit: limit, index: i, afterBatch: afterBatch}
 		p.workers[i] = w
 		p.wg.Add(1)
 		go func() {
@@ -148,6 +157,9 @@ func (w *worker) loop() {
 		}
 		w.spare = batch
 		if len(batch) > 0 {
+			if w.afterBatch != nil {
+				w.afterBatch(w.index)
+			}
 			continue
 		}
 		if stopped {

@@ -84,3 +84,28 @@ func BenchmarkSubmit(b *testing.B) {
 	}
 	wg.Wait()
 }
+
+func TestAfterBatchHook(t *testing.T) {
+	var ran, hooked atomic.Int32
+	done := make(chan struct{})
+	p := NewWithHook(2, 0, func(w int) {
+		if w < 0 || w > 1 {
+			t.Errorf("hook got worker %d", w)
+		}
+		if hooked.Add(1) > 0 && ran.Load() == 20 {
+			select {
+			case <-done:
+			default:
+				close(done)
+			}
+		}
+	})
+	defer p.Stop()
+	for i := 0; i < 20; i++ {
+		_ = p.Submit(int32(i), Func(func() { ran.Add(1) }))
+	}
+	<-done
+	if hooked.Load() == 0 {
+		t.Fatal("hook never ran")
+	}
+}
