@@ -150,6 +150,7 @@ func (c *Conn) flushDirect() {
 	out := c.takeOut()
 	rest := writeAll(c.fd, out)
 	if rest != nil {
+		directWriteFallbacks.Add(1)
 		// Put what the socket did not take back in front, in order, and
 		// let the loop finish through gnet (which waits for writability).
 		c.slow = true
@@ -164,6 +165,11 @@ func (c *Conn) flushDirect() {
 		c.wake()
 	}
 }
+
+// directWriteFallbacks counts worker flushes that found the socket full and
+// handed output back to the event loop (process-wide; for tests and
+// diagnostics).
+var directWriteFallbacks atomic.Int64
 
 // Response buffers are recycled through bufPool as *[]byte boxes; empty
 // boxes wait in boxPool, so neither getting nor returning a buffer

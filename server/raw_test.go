@@ -255,3 +255,43 @@ func TestRawByteByByte(t *testing.T) {
 		t.Fatalf("auth: %+v %v", resp, err)
 	}
 }
+
+// TestRawSlowReaderKeepsOrder fills the socket while the client does not
+// read, so workers must hand output back to the event loop; every response
+// must still arrive whole and in order.
+func TestRawSlowReaderKeepsOrder(t *testing.T) {
+	m := startTestMember(t, nil)
+	rc := dialRaw(t, m)
+	_ = rc.conn.SetDeadline(time.Now().Add(60 * time.Second))
+	rc.authenticate("dev")
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	value := append([]byte{0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf4, 0, 0x10, 0, 0}, big...) // byte array Data
+	var w protocol.Writer
+	rc.send(codec.EncodeMapSetRequest(&w, -1, &codec.MapSetRequest{Name: "slow", Key: stringData("k"), Value: value, TTL: -1}))
+	if resp := rc.mustRead(); resp.Type() != codec.MapSetResponseType {
+		t.Fatalf("set answered with %#x", resp.Type())
+	}
+	const n = 40 // 40 MiB of responses, far more than the socket buffers hold
+	fallbacks := directWriteFallbacks.Load()
+	first := rc.corr + 1
+	for i := 0; i < n; i++ {
+		var w protocol.Writer
+		rc.send(codec.EncodeMapGetRequest(&w, -1, &codec.MapGetRequest{Name: "slow", Key: stringData("k")}))
+	}
+	for i := 0; i < n; i++ {
+		msg := rc.mustRead()
+		if msg.CorrelationID() != first+int64(i) {
+			t.Fatalf("response %d has correlation id %d, want %d", i, msg.CorrelationID(), first+int64(i))
+		}
+		got, err := codec.DecodeMapGetResponse(msg)
+		if err != nil || len(got.Response) != len(value) || got.Response[len(value)-1] != value[len(value)-1] {
+			t.Fatalf("response %d: %d bytes, err %v", i, len(got.Response), err)
+		}
+	}
+	if directWriteFallbacks.Load() == fallbacks {
+		t.Fatal("the socket never filled: the loop fallback was not exercised")
+	}
+}
