@@ -20,9 +20,15 @@
 //  5. The worker applies the operation to the partition's record store
 //     (package imap), publishes entry events, and encodes the response into a
 //     pooled buffer.
-//  6. The response is appended to the connection's outbox and the loop is
-//     woken once per batch; the loop writes every pending response with one
-//     writev and returns the buffers to the pool.
+//  6. The response is appended to the connection's outbox. After each batch
+//     of tasks the worker writes every connection's pending responses with
+//     one non-blocking writev and returns the buffers to the pool. If the
+//     socket is full, the rest goes back to the outbox and the loop finishes
+//     the job through gnet (which waits for writability); until gnet's
+//     buffer drains every write goes through the loop, so order is kept.
+//     Responses produced on the loop itself are written at the end of
+//     OnTraffic. A per-connection write mutex serialises the writers, and
+//     OnClose takes it before gnet closes the descriptor.
 //
 // A single member has no backups and no persistence yet, so nothing else
 // completes before the reply.
