@@ -1,6 +1,6 @@
 // Package partition maps serialized keys to partition ids exactly as
-// Hazelcast members and clients do, and holds the partition table that a
-// member hands to its clients.
+// Hazelcast members and clients do, holds the partition table that a
+// member hands to its clients, and assigns partition replicas to members.
 //
 // # Partition id of a key
 //
@@ -27,4 +27,37 @@
 // version number the protocol sends along with it. Owners are [UUID] values
 // laid out as the protocol carries them (most and least significant 64 bits),
 // so a protocol.UUID converts with a plain type conversion.
+//
+// # Replicas and their assignment
+//
+// [ReplicaTable] extends this to every replica: for each partition the owner
+// (replica 0) and up to six backups (replicas 1..6), as Hazelcast numbers
+// them, with the same kind of version. [Assign] computes the table for a
+// member list (oldest member first) from the one in force. Its rules, which
+// follow Hazelcast's PartitionStateGeneratorImpl with a stricter balance:
+//
+//   - a partition has min(members, 1 + backups) replicas, never two on one
+//     member, and always an owner while there is a member;
+//   - for every replica index each member holds floor or ceil of
+//     partitions/members (271 partitions on 3 members: 90, 90 and 91
+//     owners), the extra ones rotating over replica indexes so that
+//     members' replica totals differ by at most one (Hazelcast allows about
+//     ±3 or ±10%);
+//   - replicas of departed members are dropped and colder replicas shift up
+//     in order, so a departed owner's first surviving backup becomes the
+//     owner (unless several members left at once and balance forbids it);
+//   - as little as possible moves: a joining member takes its share per
+//     replica index and no other owner changes; after a member leaves, its
+//     partitions change owner and, as a rule, no others; replicas that must
+//     move prefer members already holding a copy, and each owner's backups
+//     are spread evenly over the other members so that later promotions
+//     stay balanced (backups may swap replica indexes for that, which moves
+//     no data);
+//   - the result depends only on the inputs, and the version goes up by one
+//     exactly when the placement changes.
+//
+// After a crash, [Promote] gives the table to publish at once (promotions
+// only, nothing rebalanced), and Assign on it the balanced target.
+// [ReplicaTable.Diff] lists the replica moves between two tables, each with a
+// surviving member to copy the data from.
 package partition
