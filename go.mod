@@ -3,6 +3,7 @@ module github.com/filbert/filbert
 go 1.26
 
 require (
+	github.com/apache/thrift v0.14.1
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/hazelcast/hazelcast-go-client v1.5.0
 	github.com/panjf2000/gnet/v2 v2.9.4

@@ -3,6 +3,7 @@
 //
 //	filbert [--config FILE] [--host ADDR] [--log-level LEVEL]   run a member
 //	filbert bench [flags]                                      load test with the official Go client
+//	filbert rc [flags]                                         remote controller for client test suites
 //
 // Without --config the member reads ./hazelcast.xml, or an embedded default
 // (cluster-name "dev", port 5701 with auto-increment) when there is none.
@@ -24,12 +25,19 @@ import (
 
 	"github.com/filbert/filbert/bench"
 	"github.com/filbert/filbert/config"
+	"github.com/filbert/filbert/gctune"
+	"github.com/filbert/filbert/rc"
 	"github.com/filbert/filbert/server"
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "bench" {
-		os.Exit(bench.Main(os.Args[2:], os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "bench":
+			os.Exit(bench.Main(os.Args[2:], os.Stdout, os.Stderr))
+		case "rc":
+			os.Exit(rc.Main(os.Args[2:], os.Stdout, os.Stderr))
+		}
 	}
 	os.Exit(runMember(os.Args[1:], os.Stderr))
 }
@@ -65,6 +73,10 @@ func runMember(args []string, stderr *os.File) int {
 	}
 	log.Info().Str("config", source).Msg("configuration loaded")
 
+	// Catch signals before the member announces itself, so a supervisor
+	// that stops it right after "member started" gets a graceful shutdown.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	m, err := server.New(server.Options{Config: cfg, Logger: log, BindHost: *host})
 	if err != nil {
 		log.Error().Err(err).Msg("member not started")
@@ -74,8 +86,13 @@ func runMember(args []string, stderr *os.File) int {
 		log.Error().Err(err).Msg("member not started")
 		return 1
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	// Keep the heap's headroom to max(10% of live data, 16 MiB) instead of
+	// Go's 100%, unless the operator chose GOGC.
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	defer stopGC()
+	if os.Getenv("GOGC") == "" {
+		go gctune.Run(gcCtx, gctune.Config{})
+	}
 	s := <-sig
 	log.Info().Str("signal", s.String()).Msg("shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
