@@ -291,3 +291,25 @@ func BenchmarkPutInsert(b *testing.B) {
 		p.Put("m", PutArgs{Key: keys[i&(1<<16-1)], Value: v, TTL: -1, MaxIdle: -1})
 	}
 }
+
+// TestMaxIdleCountsAccessInWholeSeconds: as in Hazelcast, reads polled faster
+// than a 1s max idle do not keep the entry forever, while reads spaced well
+// within a longer max idle do.
+func TestMaxIdleCountsAccessInWholeSeconds(t *testing.T) {
+	p, clk, _, _ := newTestPartition(MapConfig{})
+	p.Put("m", PutArgs{Key: key("short"), Value: value("1"), TTL: 0, MaxIdle: 1000})
+	p.Put("m", PutArgs{Key: key("long"), Value: value("1"), TTL: 0, MaxIdle: 3000})
+	gone := -1
+	for step := 1; step <= 10; step++ {
+		clk.now += 300
+		if p.Get("m", key("short")) == nil && gone < 0 {
+			gone = step * 300
+		}
+		if p.Get("m", key("long")) == nil {
+			t.Fatalf("3s max idle entry expired at +%dms despite reads every 300ms", step*300)
+		}
+	}
+	if gone < 1000 || gone > 2000 {
+		t.Fatalf("1s max idle entry polled every 300ms expired at +%dms, want within 1-2s", gone)
+	}
+}
