@@ -14,7 +14,7 @@
 #   package          package of the client module: ".", "./sql/...", ... (default ./...)
 #   --run REGEX      go test -run pattern, e.g. '^(TestMap|TestClient)$' or 'TestMap/^Put$'
 #   --skip REGEX     go test -skip pattern
-#   --timeout DUR    time a test may run without finishing or starting a subtest (default 60s);
+#   --timeout DUR    time a test may run without finishing or starting a subtest (default 90s);
 #                    a test exceeding it fails and the test binary is restarted past it
 #   --ratchet        exit 1 if a test listed in compat-tests/official-go-suite.expected that
 #                    belongs to the selected tests does not pass
@@ -37,7 +37,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 client_module=github.com/hazelcast/hazelcast-go-client@v1.5.0
 expected="$root/compat-tests/official-go-suite.expected"
 
-run_pattern="" skip_pattern="" timeout=60s ratchet=0 update=0 verbose=0 keep=0
+run_pattern="" skip_pattern="" timeout=90s ratchet=0 update=0 verbose=0 keep=0
 packages=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -60,6 +60,13 @@ export HZ_VERSION=${HZ_VERSION:-5.3.6}
 export MEMBER_COUNT=${MEMBER_COUNT:-1}
 export DISABLE_NONSMART=${DISABLE_NONSMART:-1}
 
+note() { echo "official-go-suite: $*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if port_open 9701; then
+  note "something already listens on 127.0.0.1:9701 (another run of this suite?); stop it first"; exit 3
+fi
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/filbert-go-suite.XXXXXX")
 rc_pid=""
 cleanup() {
@@ -76,14 +83,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-note() { echo "official-go-suite: $*" >&2; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-if port_open 9701; then
-  note "something already listens on 127.0.0.1:9701; stop it first"; exit 3
-fi
 
 cd "$root"
 if [ -n "${FILBERT_BIN:-}" ]; then

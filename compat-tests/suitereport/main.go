@@ -55,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs.StringVar(&o.dir, "dir", "", "directory of the module whose tests run (required)")
 	fs.StringVar(&o.tags, "tags", "", "build tags for go test")
-	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "time a test may run without finishing or starting a subtest")
+	fs.DurationVar(&o.timeout, "timeout", 90*time.Second, "time a test may run without finishing or starting a subtest")
 	fs.StringVar(&o.run, "run", "", "go test -run pattern (its first element selects top-level tests)")
 	fs.StringVar(&o.skip, "skip", "", "go test -skip pattern")
 	fs.StringVar(&o.jsonLog, "json-log", "", "append go test's JSON events to this file")

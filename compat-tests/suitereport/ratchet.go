@@ -90,7 +90,7 @@ func checkRatchet(path string, res *results, out io.Writer) (bool, error) {
 	}
 	fmt.Fprintf(out, "ratchet: ok: the %d listed tests in this run passed", inScope)
 	if unlisted > 0 {
-		fmt.Fprintf(out, "; %d passing leaf tests are not listed yet (record them with --update)", unlisted)
+		fmt.Fprintf(out, "; %d passing leaf test(s) not listed yet (record them with --update)", unlisted)
 	}
 	fmt.Fprintln(out)
 	return true, nil

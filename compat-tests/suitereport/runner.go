@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -435,6 +436,7 @@ func (r *runner) runJob(p pkgInfo, st *pkgState, runPattern, skip string) *job {
 	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var killAt time.Time // after a SIGQUIT: when to kill the group
 loop:
 	for {
 		select {
@@ -452,10 +454,21 @@ loop:
 			}
 			st.apply(ev, j)
 		case now := <-tick.C:
-			if hung := st.hung(now, r.o.timeout); len(hung) > 0 && !j.killed {
-				j.killed = true
-				j.hung = hung
+			switch {
+			case !j.killed:
+				if hung := st.hung(now, r.o.timeout); len(hung) > 0 {
+					j.killed, j.hung = true, hung
+					// SIGQUIT makes the test binary print every goroutine's
+					// stack (kept in -json-log) before the group is killed.
+					if quitTestBinaries(cmd.Process.Pid) {
+						killAt = now.Add(quitGrace)
+					} else {
+						syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+					}
+				}
+			case !killAt.IsZero() && now.After(killAt):
 				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				killAt = time.Time{}
 			}
 		}
 	}
@@ -464,6 +477,52 @@ loop:
 		j.addPkgOutput(l)
 	}
 	return j
+}
+
+// quitGrace is how long a test binary gets to print its stacks after
+// SIGQUIT before its process group is killed.
+const quitGrace = 3 * time.Second
+
+// quitTestBinaries sends SIGQUIT to the test binaries (*.test) that go test
+// (pid) runs, and reports whether it found any.
+func quitTestBinaries(pid int) bool {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	found := false
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid ..."; comm is truncated, so the binary's
+		// name comes from cmdline.
+		s := string(stat)
+		end := strings.LastIndexByte(s, ')')
+		if end < 0 {
+			continue
+		}
+		fields := strings.Fields(s[end+1:])
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); !strings.HasSuffix(argv0, ".test") {
+			continue
+		}
+		if syscall.Kill(child, syscall.SIGQUIT) == nil {
+			found = true
+		}
+	}
+	return found
 }
 
 func (j *job) addPkgOutput(l string) {
