@@ -15,18 +15,10 @@ import (
 
 func registerMapBulkHandlers(add func(int32, handler)) {
 	add(codec.MapSizeRequestType, decoded(codec.DecodeMapSizeRequest, func(m *Member, r request, q *codec.MapSizeRequest) {
-		counts := make([]int, m.pool.Size())
-		m.fanOut(r, func(p *imap.Partition, slot int) { counts[slot] += p.Size(q.Name) }, func() {
-			w := newWriter()
-			r.reply(codec.EncodeMapSizeResponse(&w, int32(sum(counts))))
-		})
+		m.countEntries(r, q.Name, func(w *protocol.Writer, n int) []byte { return codec.EncodeMapSizeResponse(w, int32(n)) })
 	}))
 	add(codec.MapIsEmptyRequestType, decoded(codec.DecodeMapIsEmptyRequest, func(m *Member, r request, q *codec.MapIsEmptyRequest) {
-		counts := make([]int, m.pool.Size())
-		m.fanOut(r, func(p *imap.Partition, slot int) { counts[slot] += p.Size(q.Name) }, func() {
-			w := newWriter()
-			r.reply(codec.EncodeMapIsEmptyResponse(&w, sum(counts) == 0))
-		})
+		m.countEntries(r, q.Name, func(w *protocol.Writer, n int) []byte { return codec.EncodeMapIsEmptyResponse(w, n == 0) })
 	}))
 	add(codec.MapContainsValueRequestType, decoded(codec.DecodeMapContainsValueRequest, func(m *Member, r request, q *codec.MapContainsValueRequest) {
 		found := make([]bool, m.pool.Size())
@@ -107,6 +99,16 @@ func registerMapBulkHandlers(add func(int32, handler)) {
 			mu.Unlock()
 		}, func(w *protocol.Writer) []byte { return codec.EncodeMapGetAllResponse(w, out) })
 	}))
+}
+
+// countEntries counts a map's live entries on every partition and answers
+// with respond.
+func (m *Member) countEntries(r request, name string, respond func(w *protocol.Writer, n int) []byte) {
+	counts := make([]int, m.pool.Size())
+	m.fanOut(r, func(p *imap.Partition, slot int) { counts[slot] += p.Size(name) }, func() {
+		w := newWriter()
+		r.reply(respond(&w, sum(counts)))
+	})
 }
 
 // perPartition runs fn on each partition of groups and answers once all

@@ -48,7 +48,12 @@ func (m *Member) dispatch(c *Conn, msg protocol.Message) error {
 	if len(init.Content) < protocol.RequestHeaderSize {
 		return fmt.Errorf("%w: initial frame of %d bytes", protocol.ErrMalformed, len(init.Content))
 	}
-	r := request{c: c, msg: msg, typ: msg.Type(), corr: msg.CorrelationID(), pid: msg.PartitionID()}
+	h0 := init.Content
+	r := request{c: c, msg: msg,
+		typ:  protocol.GetInt32(h0, protocol.TypeOffset),
+		corr: protocol.GetInt64(h0, protocol.CorrelationIDOffset),
+		pid:  protocol.GetInt32(h0, protocol.PartitionIDOffset),
+	}
 	if !c.authenticated.Load() && !authFree[r.typ] {
 		r.fail(&Error{Code: codeAuthentication, ClassName: "com.hazelcast.client.AuthenticationException",
 			Message: "client is not authenticated; send Client.authentication first"})

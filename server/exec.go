@@ -128,42 +128,32 @@ func (m *Member) fanOut(r request, each func(p *imap.Partition, slot int), done 
 	}
 }
 
-// sweepExpired asks every worker to expire due entries of its partitions.
-func (m *Member) sweepExpired() {
+// onEveryPartition queues fn for every partition on its worker, without
+// waiting (for housekeeping that answers nobody).
+func (m *Member) onEveryPartition(fn func(p *imap.Partition)) {
 	n := m.pool.Size()
 	for i := 0; i < n; i++ {
 		slot := i
 		_ = m.pool.SubmitWorker(i, worker.Func(func() {
 			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
-				m.partitions[pid].Sweep()
+				fn(m.partitions[pid])
 			}
 		}))
 	}
 }
 
+// sweepExpired asks every worker to expire due entries of its partitions.
+func (m *Member) sweepExpired() {
+	m.onEveryPartition(func(p *imap.Partition) { p.Sweep() })
+}
+
 // releaseClientLocks frees the locks a departed client held.
 func (m *Member) releaseClientLocks(client protocol.UUID) {
-	n := m.pool.Size()
-	for i := 0; i < n; i++ {
-		slot := i
-		_ = m.pool.SubmitWorker(i, worker.Func(func() {
-			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
-				m.partitions[pid].ReleaseClient(client)
-			}
-		}))
-	}
+	m.onEveryPartition(func(p *imap.Partition) { p.ReleaseClient(client) })
 }
 
 // destroyMap drops a map's data on every partition and its listeners.
 func (m *Member) destroyMap(name string) {
 	m.listeners.dropMap(name)
-	n := m.pool.Size()
-	for i := 0; i < n; i++ {
-		slot := i
-		_ = m.pool.SubmitWorker(i, worker.Func(func() {
-			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
-				m.partitions[pid].Destroy(name)
-			}
-		}))
-	}
+	m.onEveryPartition(func(p *imap.Partition) { p.Destroy(name) })
 }

@@ -39,16 +39,3 @@ func writeAll(fd int, bufs [][]byte) [][]byte {
 	}
 	return nil
 }
-
-// copyRest copies bufs, skipping the first skip bytes of bufs[0], into
-// fresh pooled buffers (the originals are recycled by the caller).
-func copyRest(bufs [][]byte, skip int) [][]byte {
-	rest := make([][]byte, 0, len(bufs))
-	for i, b := range bufs {
-		if i == 0 {
-			b = b[skip:]
-		}
-		rest = append(rest, append(getBuf(), b...))
-	}
-	return rest
-}
