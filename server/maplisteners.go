@@ -1,9 +1,6 @@
 package server
 
-import (
-	"github.com/filbert/filbert/codec"
-	"github.com/filbert/filbert/protocol"
-)
+import "github.com/filbert/filbert/codec"
 
 func registerMapListenerHandlers(add func(int32, handler)) {
 	add(codec.MapAddEntryListenerRequestType, decoded(codec.DecodeMapAddEntryListenerRequest, func(m *Member, r request, q *codec.MapAddEntryListenerRequest) {
@@ -30,5 +27,3 @@ func registerMapListenerHandlers(add func(int32, handler)) {
 		r.reply(codec.EncodeMapRemoveEntryListenerResponse(&w, ok))
 	}))
 }
-
-var _ = protocol.UUID{}
