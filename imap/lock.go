@@ -13,6 +13,9 @@ type lockState struct {
 	// deadline is the lease end in Unix ms, 0 for no lease.
 	deadline int64
 	gen      uint64
+	// hash is bytes 0-3 of the key the lock was taken with, so that a
+	// lock on an absent key can be exported with a whole serialized key.
+	hash int32
 }
 
 func (l *lockState) expired(now int64) bool {
@@ -107,7 +110,7 @@ func (p *Partition) Lock(name string, key []byte, o Owner, lease int64) bool {
 		return false
 	}
 	if l == nil {
-		l = &lockState{owner: o}
+		l = &lockState{owner: o, hash: keyHash(key)}
 		if s.locks == nil {
 			s.locks = make(map[string]*lockState)
 		}

@@ -65,14 +65,15 @@ const (
 
 // encTime turns Unix ms into the 40-bit form relative to base, clamping.
 func encTime(t, base int64) uint64 {
-	d := t - base
+	// Compare before subtracting: t - base may overflow for times that
+	// come from outside (replication records).
 	switch {
-	case d <= -timeBias:
+	case t <= base-timeBias:
 		return 0
-	case d >= timeMax-timeBias:
+	case t >= base+(timeMax-timeBias):
 		return timeMax
 	}
-	return uint64(d + timeBias)
+	return uint64(t - base + timeBias)
 }
 
 func decTime(v uint64, base int64) int64 { return int64(v) - timeBias + base }

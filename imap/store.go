@@ -105,6 +105,17 @@ type Partition struct {
 	now    Clock
 	// waiting holds operations parked on a locked key, per map and key.
 	waiting map[waitKey][]*Parked
+
+	// ExpiryHook, if set, is called with the map name and the stored
+	// serialized key of every entry removed because it expired: by Sweep,
+	// Size, or lazily when an operation finds it due. A primary uses it to
+	// ship the removal to its backups (which do not expire entries on their
+	// own; see ApplyRemove). It runs on the partition's worker, after the
+	// entry is removed and before the EXPIRED event is published, possibly
+	// while p is iterating a map, so it must not call back into p. key
+	// aliases the removed entry, whose bytes are never written again: it
+	// may be kept but must not be modified.
+	ExpiryHook func(name string, key []byte)
 }
 
 type waitKey struct {
@@ -197,6 +208,9 @@ func (p *Partition) lookup(s *RecordStore, id []byte, h uint64, now int64) (int,
 
 func (p *Partition) expire(s *RecordStore, i int, e *entryHdr) {
 	s.remove(i, e)
+	if p.ExpiryHook != nil {
+		p.ExpiryHook(s.name, e.key())
+	}
 	if p.wants(s.name) {
 		p.publish(Event{Map: s.name, Type: EventExpired, Key: clone(e.key()), OldValue: e.value()})
 	}
