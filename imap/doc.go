@@ -32,7 +32,25 @@
 // it. Their cap equals their len, so an append copies.
 //
 // Operations that must wait (a lock held by another owner, a blocking lock
-// request) do not block: they return [ErrWouldBlock]-style results through
-// the [Waiter] mechanism and are resumed on the same worker when the lock is
-// released or their timeout fires.
+// request) do not block: they return [ErrLocked] (or false, for Lock), the
+// caller parks them with [Partition.Park], and they are resumed on the same
+// worker when the lock is released or their timeout fires.
+//
+// # Replication
+//
+// A [Record] is the whole replicable state of one key: its entry, with
+// every statistic, and its lock. [Partition.ExportKey] and
+// [Partition.ExportAll] read records without side effects;
+// [Partition.ApplyRecord] and [Partition.ApplyRemove] install them
+// silently (no events, no hits), which is how a backup follows its primary
+// and how a migrating partition is rebuilt on its new owner;
+// [Partition.Reset] drops a partition that migrated away. [AppendRecord]
+// and [DecodeRecord] give records a compact, versioned wire form.
+//
+// A backup is meant not to expire entries itself (no Sweep, Size or Get on
+// it; use [Partition.EntryCount] and [Partition.Peek], which change
+// nothing): the primary reports each expiry through [Partition.ExpiryHook]
+// and ships it as a removal, so replicas hold the same entries whatever
+// their clocks, and [Partition.Digest] compares them cheaply. Lock leases
+// are the exception: each replica ends them on its own clock.
 package imap
