@@ -77,27 +77,67 @@ func registerMapBulkHandlers(add func(int32, handler)) {
 	}))
 	add(codec.MapPutAllRequestType, decoded(codec.DecodeMapPutAllRequest, func(m *Member, r request, q *codec.MapPutAllRequest) {
 		groups := m.groupByPartition(len(q.Entries), func(i int) []byte { return q.Entries[i].Key })
-		m.perPartition(r, groups, func(p *imap.Partition, idx []int, _ *sync.Mutex) {
-			for _, i := range idx {
-				e := q.Entries[i]
-				_, _, _ = p.Put(q.Name, imap.PutArgs{Key: e.Key, Value: e.Value, TTL: -1, MaxIdle: -1, IgnoreLock: true})
-			}
-		}, func(w *protocol.Writer) []byte { return codec.EncodeMapPutAllResponse(w) })
+		run := func(r request) {
+			m.perPartition(r, groups, func(p *imap.Partition, idx []int, _ *sync.Mutex) {
+				for _, i := range idx {
+					e := q.Entries[i]
+					_, _, _ = p.Put(q.Name, imap.PutArgs{Key: e.Key, Value: e.Value, TTL: -1, MaxIdle: -1, IgnoreLock: true})
+					m.replicateKey(p, q.Name, e.Key)
+				}
+			}, func(w *protocol.Writer) []byte { return codec.EncodeMapPutAllResponse(w) })
+		}
+		if remote := m.splitRemote(r, groups); len(remote) > 0 {
+			m.gather(r, remote, func(idx []int) []byte {
+				sub := codec.MapPutAllRequest{Name: q.Name, TriggerMapLoader: q.TriggerMapLoader}
+				for _, i := range idx {
+					sub.Entries = append(sub.Entries, q.Entries[i])
+				}
+				w := newWriter()
+				return codec.EncodeMapPutAllRequest(&w, -1, &sub)
+			}, run, firstPart)
+			return
+		}
+		run(r)
 	}))
 	add(codec.MapGetAllRequestType, decoded(codec.DecodeMapGetAllRequest, func(m *Member, r request, q *codec.MapGetAllRequest) {
 		groups := m.groupByPartition(len(q.Keys), func(i int) []byte { return q.Keys[i] })
-		var out []codec.Entry[[]byte, []byte]
-		m.perPartition(r, groups, func(p *imap.Partition, idx []int, mu *sync.Mutex) {
-			var local []codec.Entry[[]byte, []byte]
-			for _, i := range idx {
-				if v := p.Get(q.Name, q.Keys[i]); v != nil {
-					local = append(local, codec.Entry[[]byte, []byte]{Key: q.Keys[i], Value: v})
+		run := func(r request) {
+			var out []codec.Entry[[]byte, []byte]
+			m.perPartition(r, groups, func(p *imap.Partition, idx []int, mu *sync.Mutex) {
+				var local []codec.Entry[[]byte, []byte]
+				for _, i := range idx {
+					if v := p.Get(q.Name, q.Keys[i]); v != nil {
+						local = append(local, codec.Entry[[]byte, []byte]{Key: q.Keys[i], Value: v})
+					}
 				}
-			}
-			mu.Lock()
-			out = append(out, local...)
-			mu.Unlock()
-		}, func(w *protocol.Writer) []byte { return codec.EncodeMapGetAllResponse(w, out) })
+				mu.Lock()
+				out = append(out, local...)
+				mu.Unlock()
+			}, func(w *protocol.Writer) []byte { return codec.EncodeMapGetAllResponse(w, out) })
+		}
+		if remote := m.splitRemote(r, groups); len(remote) > 0 {
+			m.gather(r, remote, func(idx []int) []byte {
+				sub := codec.MapGetAllRequest{Name: q.Name}
+				for _, i := range idx {
+					sub.Keys = append(sub.Keys, q.Keys[i])
+				}
+				w := newWriter()
+				return codec.EncodeMapGetAllRequest(&w, -1, &sub)
+			}, run, func(parts []protocol.Message) ([]byte, error) {
+				var all []codec.Entry[[]byte, []byte]
+				for _, p := range parts {
+					r, err := codec.DecodeMapGetAllResponse(p)
+					if err != nil {
+						return nil, err
+					}
+					all = append(all, r.Response...)
+				}
+				w := newWriter()
+				return codec.EncodeMapGetAllResponse(&w, all), nil
+			})
+			return
+		}
+		run(r)
 	}))
 }
 
@@ -126,11 +166,21 @@ func (m *Member) perPartition(r request, groups map[int32][]int, fn func(p *imap
 	for pid, idx := range groups {
 		pid, idx := pid, idx
 		err := m.pool.Submit(pid, worker.Func(func() {
-			fn(m.partitions[pid], idx, &mu)
-			if left.Add(-1) == 0 && !failed.Load() {
-				w := newWriter()
-				r.reply(respond(&w))
+			if !m.pstate[pid].active {
+				if !failed.Swap(true) {
+					r.wake = nil
+					r.fail(retryable("partition %d is migrating", pid))
+				}
+				return
 			}
+			fn(m.partitions[pid], idx, &mu)
+			m.shipBatch(pid, func(bool) {
+				if left.Add(-1) == 0 && !failed.Load() {
+					w := newWriter()
+					r.wake = nil
+					r.reply(respond(&w))
+				}
+			})
 		}))
 		if err != nil && !failed.Swap(true) {
 			r.fail(err)
@@ -142,7 +192,11 @@ func (m *Member) perPartition(r request, groups map[int32][]int, fn func(p *imap
 // map-wide event with the number of entries affected.
 func (m *Member) clearAll(r request, name string, event int32, respond func(*protocol.Writer) []byte) {
 	counts := make([]int, m.pool.Size())
-	m.fanOut(r, func(p *imap.Partition, slot int) { counts[slot] += p.Clear(name, event == imap.EventEvictAll) }, func() {
+	m.fanOut(r, func(p *imap.Partition, slot int) {
+		counts[slot] += p.Clear(name, event == imap.EventEvictAll)
+		m.replicateClear(p, name)
+		m.shipBatch(p.ID, func(bool) {})
+	}, func() {
 		if n := sum(counts); n > 0 && m.listeners.Wants(name) {
 			m.listeners.Publish(-1, imap.Event{Map: name, Type: event, Affected: int32(n)})
 		}

@@ -102,7 +102,7 @@ func (m *Member) finishAuth(r request, status byte, reason string, client protoc
 	if status != authOK {
 		log.Warn().Str("reason", reason).Int("status", int(status)).Msg("client authentication failed")
 		r.reply(codec.EncodeClientAuthenticationResponse(&w, status, nil, protocol.UUID{}, serializationVersion,
-			Version, m.pcount, m.clusterID, false, nil, nil, 0, nil, 0, nil, nil))
+			Version, m.pcount, m.clusterIDNow(), false, nil, nil, 0, nil, 0, nil, nil))
 		return nil
 	}
 	first := !r.c.authenticated.Load()
@@ -112,7 +112,7 @@ func (m *Member) finishAuth(r request, status byte, reason string, client protoc
 		m.clients.add(client)
 	}
 	r.reply(codec.EncodeClientAuthenticationResponse(&w, status, &addr, m.uuid, serializationVersion,
-		Version, m.pcount, m.clusterID, false, nil, nil, m.memberListVersion(), m.memberInfos(),
+		Version, m.pcount, m.clusterIDNow(), false, nil, nil, m.memberListVersion(), m.memberInfos(),
 		m.partitionListVersion(), m.partitionTable(), nil))
 	log.Info().Str("version", version).Msg("client connected")
 	return nil
@@ -130,32 +130,47 @@ func (m *Member) address() codec.Address {
 	return codec.Address{Host: m.host, Port: int32(m.port)}
 }
 
-// memberInfos is the member list: this member alone until clustering lands.
+// memberInfos is the member list clients see.
 func (m *Member) memberInfos() []codec.MemberInfo {
-	addr := m.address()
-	return []codec.MemberInfo{{
-		Address:    addr,
-		UUID:       m.uuid,
-		Attributes: []codec.Entry[string, string]{},
-		LiteMember: false,
-		Version:    codec.MemberVersion{Major: 5, Minor: 3, Patch: 6},
-		AddressMap: []codec.Entry[codec.EndpointQualifier, codec.Address]{
-			{Key: codec.EndpointQualifier{Type: qualifierMember}, Value: addr},
-		},
-	}}
+	view := m.node.View()
+	out := make([]codec.MemberInfo, 0, len(view.Members))
+	for _, mi := range view.Members {
+		addr := codec.Address{Host: mi.Host, Port: int32(mi.Port)}
+		out = append(out, codec.MemberInfo{
+			Address:    addr,
+			UUID:       mi.UUID,
+			Attributes: []codec.Entry[string, string]{},
+			LiteMember: false,
+			Version:    codec.MemberVersion{Major: 5, Minor: 3, Patch: 6},
+			AddressMap: []codec.Entry[codec.EndpointQualifier, codec.Address]{
+				{Key: codec.EndpointQualifier{Type: qualifierMember}, Value: addr},
+			},
+		})
+	}
+	return out
 }
 
-func (m *Member) memberListVersion() int32 { return 1 }
+func (m *Member) memberListVersion() int32 { return m.node.View().Version }
 
-func (m *Member) partitionListVersion() int32 { return 1 }
+func (m *Member) partitionListVersion() int32 {
+	if t := m.table.Load(); t != nil {
+		return t.Version()
+	}
+	return 0
+}
 
 // partitionTable lists, per owner, its partition ids.
 func (m *Member) partitionTable() []codec.Entry[protocol.UUID, []int32] {
-	ids := make([]int32, m.pcount)
-	for i := range ids {
-		ids[i] = int32(i)
+	t := m.table.Load()
+	if t == nil {
+		return []codec.Entry[protocol.UUID, []int32]{}
 	}
-	return []codec.Entry[protocol.UUID, []int32]{{Key: m.uuid, Value: ids}}
+	byOwner := t.ByOwner()
+	out := make([]codec.Entry[protocol.UUID, []int32], len(byOwner))
+	for i, o := range byOwner {
+		out[i] = codec.Entry[protocol.UUID, []int32]{Key: fromPart(o.Owner), Value: o.Partitions}
+	}
+	return out
 }
 
 func (m *Member) addClusterViewListener(r request) error {
@@ -163,6 +178,9 @@ func (m *Member) addClusterViewListener(r request) error {
 		return err
 	}
 	w := newWriter()
+	if r.sink == nil {
+		m.viewLs.add(r.c, r.corr)
+	}
 	r.reply(codec.EncodeClientAddClusterViewListenerResponse(&w))
 	// A full snapshot on every registration: the members, then the table.
 	w = newWriter()
@@ -183,6 +201,7 @@ func (m *Member) createProxy(r request) error {
 		return nil
 	}
 	m.proxyCreated(req.ServiceName, req.Name)
+	m.spreadProxy(r, req.ServiceName, req.Name, true)
 	w := newWriter()
 	r.reply(codec.EncodeClientCreateProxyResponse(&w))
 	return nil
@@ -196,6 +215,7 @@ func (m *Member) createProxies(r request) error {
 	}
 	for _, p := range req.Proxies {
 		m.proxyCreated(p.Value, p.Key)
+		m.spreadProxy(r, p.Value, p.Key, true)
 	}
 	w := newWriter()
 	r.reply(codec.EncodeClientCreateProxiesResponse(&w))
@@ -219,6 +239,7 @@ func (m *Member) destroyProxy(r request) error {
 	if req.ServiceName == mapServiceName {
 		m.destroyMap(req.Name)
 	}
+	m.spreadProxy(r, req.ServiceName, req.Name, false)
 	if destroyed {
 		m.notifyObjectListeners(ls, req.ServiceName, req.Name, "DESTROYED")
 	}
@@ -287,13 +308,23 @@ func (m *Member) connClosed(c *Conn, err error) {
 	m.connMu.Lock()
 	delete(m.conns, c)
 	m.connMu.Unlock()
+	m.connMu.Lock()
+	delete(m.connIDs, c.id)
+	m.connMu.Unlock()
 	m.listeners.dropConn(c)
 	m.objects.dropConn(c)
+	m.viewLs.drop(c)
+	if c.member != nil {
+		m.log.Debug().Uint64("conn", c.id).Str("remote", c.remote).AnErr("cause", err).Msg("member connection closed")
+		return
+	}
+	m.connRegsGone(c)
 	ev := m.log.Debug()
 	if c.authenticated.Load() {
 		ev = m.log.Info()
 		if m.clients.remove(c.client.uuid) {
 			m.releaseClientLocks(c.client.uuid)
+			m.clientGone(c.client.uuid)
 		}
 	}
 	ev.Uint64("conn", c.id).Str("remote", c.remote).Str("client", c.client.uuid.String()).
@@ -305,4 +336,12 @@ func (m *Member) connClosed(c *Conn, err error) {
 	for _, b := range out {
 		putBuf(b)
 	}
+}
+
+// clusterIDNow is the cluster's id (the same on every member).
+func (m *Member) clusterIDNow() protocol.UUID {
+	if id := m.node.View().ClusterID; !id.IsZero() {
+		return id
+	}
+	return m.clusterID
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/filbert/filbert/cluster"
 	"github.com/filbert/filbert/protocol"
 )
 
@@ -20,6 +21,8 @@ type Conn struct {
 	slab    []byte // loop only: free space for inbound messages
 
 	preambleOK bool
+	// member is set for connections from other members.
+	member *cluster.Inbound
 	// authenticated is set on the loop and read by workers.
 	authenticated atomic.Bool
 	client        clientInfo
@@ -41,6 +44,10 @@ type Conn struct {
 	// every write goes through the loop so order is kept.
 	slow bool
 	fd   int
+
+	// sink, for a stand-in connection of a client connected to another
+	// member, carries output to that member instead of a socket.
+	sink func(b []byte)
 }
 
 // clientInfo is what authentication told about the client.
@@ -60,6 +67,10 @@ func (c *Conn) send(b []byte) { c.sendVia(b, nil) }
 // appended to wake (the worker's list, woken once after its batch) instead
 // of being woken at once, so a batch of responses leaves in one write.
 func (c *Conn) sendVia(b []byte, wake *[]*Conn) {
+	if c.sink != nil {
+		c.sink(b)
+		return
+	}
 	if c.closed.Load() {
 		putBuf(b)
 		return

@@ -23,12 +23,34 @@ type request struct {
 	// wake, when set, is the list of the partition worker answering r:
 	// the loop is woken once after the worker's batch.
 	wake *[]*Conn
+	// sink, when set, takes the response instead of the connection: the
+	// request came from another member (forwarded or scattered).
+	sink func(b []byte)
+	// regID, when set, is the registration id to use for a listener
+	// another member spread.
+	regID protocol.UUID
+	// hops counts how often the request was forwarded between members.
+	hops int
 }
 
 // reply sends an encoded response for r, taking ownership of b.
 func (r request) reply(b []byte) {
 	protocol.SetCorrelationID(b, r.corr)
+	if r.sink != nil {
+		r.sink(b)
+		return
+	}
 	r.c.sendVia(b, r.wake)
+}
+
+// deliver sends a response that already carries r's correlation id, from
+// any goroutine (not through a worker's wake list).
+func (r request) deliver(b []byte) {
+	if r.sink != nil {
+		r.sink(b)
+		return
+	}
+	r.c.send(b)
 }
 
 // fail sends an error response for r.
@@ -59,12 +81,24 @@ func (m *Member) dispatch(c *Conn, msg protocol.Message) error {
 			Message: "client is not authenticated; send Client.authentication first"})
 		return fmt.Errorf("request %s before authentication", codec.MessageName(r.typ))
 	}
+	return m.serve(r)
+}
+
+// serve runs the handler of r's message type.
+func (m *Member) serve(r request) error {
+	c := r.c
 	h := m.mux[r.typ]
 	if h == nil {
 		m.log.Debug().Uint64("conn", c.id).Str("type", fmt.Sprintf("%#06x", r.typ)).
 			Str("message", codec.MessageName(r.typ)).Msg("unsupported message")
 		r.fail(unsupported(fmt.Sprintf("message type %#x (%s) is not supported by Filbert", r.typ, codec.MessageName(r.typ))))
 		return nil
+	}
+	if r.sink == nil && r.hops == 0 {
+		if merge := scatterMerge[r.typ]; merge != nil && m.clustered() {
+			m.scatter(r, h, merge)
+			return nil
+		}
 	}
 	return h(m, r)
 }

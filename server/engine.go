@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/filbert/filbert/cluster"
 	"github.com/filbert/filbert/protocol"
 )
 
@@ -44,6 +46,7 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	gc.SetContext(c)
 	m.connMu.Lock()
 	m.conns[c] = struct{}{}
+	m.connIDs[c.id] = c
 	m.connMu.Unlock()
 	m.log.Debug().Uint64("conn", c.id).Str("remote", c.remote).Msg("connection opened")
 	return nil, gnet.None
@@ -92,6 +95,18 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 // returns how many bytes were used.
 func (m *Member) readMessages(c *Conn, buf []byte) (int, error) {
 	used := 0
+	if !c.preambleOK && len(buf) >= len(cluster.Preamble) && bytes.Equal(buf[:len(cluster.Preamble)], cluster.Preamble) {
+		if m.node == nil {
+			return 0, fmt.Errorf("member connection before this member joined")
+		}
+		c.preambleOK = true
+		c.member = &cluster.Inbound{}
+		used = len(cluster.Preamble)
+	}
+	if c.member != nil {
+		n, err := m.readMemberFrames(c, buf[used:])
+		return used + n, err
+	}
 	if !c.preambleOK {
 		ok, err := protocol.CheckPreamble(buf)
 		if err != nil {
@@ -128,6 +143,41 @@ func (m *Member) readMessages(c *Conn, buf []byte) (int, error) {
 			msg = whole
 		}
 		if err := m.dispatch(c, msg); err != nil {
+			return used, err
+		}
+	}
+	return used, nil
+}
+
+// readMemberFrames consumes whole member frames from buf.
+func (m *Member) readMemberFrames(c *Conn, buf []byte) (int, error) {
+	used := 0
+	for used < len(buf) {
+		f, n, err := cluster.ParseFrame(buf[used:])
+		if err != nil {
+			return used, err
+		}
+		if n == 0 {
+			break
+		}
+		payload := c.ownMessage(f.Payload)
+		used += n
+		var reply cluster.Reply
+		if f.Corr != 0 {
+			corr := f.Corr
+			reply = func(p []byte, err error) {
+				flags := cluster.FlagResponse
+				if err != nil {
+					flags |= cluster.FlagError
+					p = []byte(err.Error())
+				}
+				b := make([]byte, 0, cluster.HeaderSize+len(p))
+				b = cluster.AppendHeader(b, 0, flags, corr, len(p))
+				b = append(b, p...)
+				c.send(b)
+			}
+		}
+		if err := m.node.Serve(c.member, f.Kind, payload, reply); err != nil {
 			return used, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/filbert/filbert/codec"
 	"github.com/filbert/filbert/imap"
 	"github.com/filbert/filbert/partition"
 	"github.com/filbert/filbert/protocol"
@@ -69,6 +70,13 @@ func runKeyedOp(arg any) {
 // k is finished (false: parked on a locked key, k stays alive).
 func (k *keyedOp) attempt() bool {
 	p := k.m.partitions[k.pid]
+	if !k.m.pstate[k.pid].active {
+		if readOnly[k.r.typ] && k.m.readFromBackup(k.r, k.pid, k.name, k.key) {
+			return true
+		}
+		k.m.notOwned(k.r, k.pid)
+		return true
+	}
 	k.r.wake = &k.m.wakeLists[k.m.pool.WorkerOf(k.pid)]
 	w := newWriter()
 	b, err := k.op(p, &w)
@@ -97,9 +105,45 @@ func (k *keyedOp) attempt() bool {
 		putBuf(w.Finish())
 		k.r.fail(err)
 	default:
-		k.r.reply(b)
+		if mutating[k.r.typ] {
+			k.m.replicateKey(p, k.name, k.key)
+		}
+		k.m.replyAfterBackups(k.r, k.pid, b)
 	}
 	return true
+}
+
+// mutating lists the keyed requests whose key's state is shipped to the
+// backups after they run.
+var mutating = map[int32]bool{
+	codec.MapPutRequestType:                     true,
+	codec.MapPutWithMaxIdleRequestType:          true,
+	codec.MapSetRequestType:                     true,
+	codec.MapSetWithMaxIdleRequestType:          true,
+	codec.MapPutTransientRequestType:            true,
+	codec.MapPutTransientWithMaxIdleRequestType: true,
+	codec.MapPutIfAbsentRequestType:             true,
+	codec.MapPutIfAbsentWithMaxIdleRequestType:  true,
+	codec.MapReplaceRequestType:                 true,
+	codec.MapReplaceIfSameRequestType:           true,
+	codec.MapTryPutRequestType:                  true,
+	codec.MapRemoveRequestType:                  true,
+	codec.MapDeleteRequestType:                  true,
+	codec.MapRemoveIfSameRequestType:            true,
+	codec.MapTryRemoveRequestType:               true,
+	codec.MapEvictRequestType:                   true,
+	codec.MapSetTTLRequestType:                  true,
+	codec.MapLockRequestType:                    true,
+	codec.MapTryLockRequestType:                 true,
+	codec.MapUnlockRequestType:                  true,
+	codec.MapForceUnlockRequestType:             true,
+}
+
+// readOnly lists the keyed reads a backup replica may serve when the map
+// has read-backup-data.
+var readOnly = map[int32]bool{
+	codec.MapGetRequestType:         true,
+	codec.MapContainsKeyRequestType: true,
 }
 
 // fanOut runs each on every partition, grouped by worker, and calls done
@@ -113,7 +157,9 @@ func (m *Member) fanOut(r request, each func(p *imap.Partition, slot int), done 
 		slot := i
 		err := m.pool.SubmitWorker(i, worker.Func(func() {
 			for pid := int32(slot); pid < m.pcount; pid += int32(n) {
-				each(m.partitions[pid], slot)
+				if m.pstate[pid].active {
+					each(m.partitions[pid], slot)
+				}
 			}
 			if left.Add(-1) == 0 {
 				done()
@@ -142,9 +188,15 @@ func (m *Member) onEveryPartition(fn func(p *imap.Partition)) {
 	}
 }
 
-// sweepExpired asks every worker to expire due entries of its partitions.
+// sweepExpired asks every worker to expire due entries of the partitions
+// this member owns; backups hear of expiries from the owner.
 func (m *Member) sweepExpired() {
-	m.onEveryPartition(func(p *imap.Partition) { p.Sweep() })
+	m.onEveryPartition(func(p *imap.Partition) {
+		if m.pstate[p.ID].active {
+			p.Sweep()
+			m.shipBatch(p.ID, func(bool) {})
+		}
+	})
 }
 
 // releaseClientLocks frees the locks a departed client held.

@@ -10,14 +10,17 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/filbert/filbert/cluster"
 	"github.com/filbert/filbert/config"
 	"github.com/filbert/filbert/imap"
+	"github.com/filbert/filbert/partition"
 	"github.com/filbert/filbert/protocol"
 	"github.com/filbert/filbert/worker"
 )
@@ -75,7 +78,44 @@ type Member struct {
 
 	heartbeatTimeout time.Duration
 	mux              map[int32]handler
+
+	// Clustering.
+	node          *cluster.Node
+	table         atomic.Pointer[partition.ReplicaTable]
+	tableReady    chan struct{}
+	tableOnce     sync.Once
+	pstate        []pstate
+	rebalanceKick chan struct{}
+	stopping      chan struct{}
+	stopFlag      atomic.Bool
+	leaveMu       sync.Mutex
+	leavers       map[protocol.UUID]bool
+	leaving       atomic.Bool
+	leftCh        chan struct{}
+	leftOnce      sync.Once
+	removed       atomic.Bool
+	memberCount   atomic.Int32
+	remotes       remoteConns
+	regs          remoteRegs
+	viewLs        viewListeners
+	connIDs       map[uint64]*Conn
+	stats         memberStats
+	backupTimeout time.Duration
+	// bkCache caches mapBackups per map name.
+	bkCache sync.Map
+	// dynMaps holds map backup settings added at runtime (dynamic config).
+	dynMaps             sync.Map
+	failOnIndeterminate bool
 }
+
+// memberStats are counters for logs and tests.
+type memberStats struct {
+	forwarded, migratedIn, migratedOut, promotions                atomic.Int64
+	backupsSent, backupsAcked, backupsTimedOut, backupsDropped    atomic.Int64
+	syncRequests, syncsServed, syncsApplied, backupReads, repairs atomic.Int64
+}
+
+func (m *Member) isStopping() bool { return m.stopFlag.Load() }
 
 // New builds a member from opts without listening yet.
 func New(opts Options) (*Member, error) {
@@ -110,6 +150,12 @@ func New(opts Options) (*Member, error) {
 		booted:           make(chan error, 1),
 		stopped:          make(chan struct{}),
 		conns:            make(map[*Conn]struct{}),
+		connIDs:          make(map[uint64]*Conn),
+		tableReady:       make(chan struct{}),
+		rebalanceKick:    make(chan struct{}, 1),
+		stopping:         make(chan struct{}),
+		leavers:          make(map[protocol.UUID]bool),
+		leftCh:           make(chan struct{}),
 		heartbeatTimeout: time.Duration(hb) * time.Second,
 	}
 	m.listeners = newListenerRegistry()
@@ -121,13 +167,26 @@ func New(opts Options) (*Member, error) {
 	m.wakeLists = make([][]*Conn, opts.Workers)
 	m.pool = worker.NewWithHook(opts.Workers, 0, m.afterBatch)
 	m.partitions = make([]*imap.Partition, pc)
+	m.pstate = make([]pstate, pc)
 	mapCfg := func(name string) imap.MapConfig {
 		c := m.cfg.Map(name)
 		return imap.MapConfig{TTLSeconds: c.TTLSeconds, MaxIdleSeconds: c.MaxIdleSeconds}
 	}
 	for i := range m.partitions {
-		m.partitions[i] = imap.NewPartition(int32(i), mapCfg, m.listeners, m.pool, nil)
+		p := imap.NewPartition(int32(i), mapCfg, m.listeners, m.pool, nil)
+		p.ExpiryHook = func(name string, key []byte) { m.replicateExpiry(p, name, key) }
+		m.partitions[i] = p
 	}
+	bt, err := opts.Config.IntProperty("hazelcast.operation.backup.timeout.millis", 5000)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	m.backupTimeout = time.Duration(bt) * time.Millisecond
+	fi, err := opts.Config.BoolProperty("hazelcast.operation.fail.on.indeterminate.state", false)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	m.failOnIndeterminate = fi
 	m.mux = m.routes()
 	m.host = m.advertisedHost()
 	return m, nil
@@ -175,6 +234,12 @@ func (m *Member) Start() error {
 				}
 				close(m.stopped)
 			}()
+			go m.rebalancer()
+			if err := m.startCluster(); err != nil {
+				_ = m.Shutdown(context.Background())
+				return err
+			}
+			go m.replicaChecker()
 			m.log.Info().Str("address", m.Addr()).Str("uuid", m.uuid.String()).
 				Str("cluster", m.cfg.ClusterName).Int32("partitions", m.pcount).
 				Msg("member started")
@@ -235,6 +300,16 @@ func (m *Member) Shutdown(ctx context.Context) error {
 	var err error
 	m.stopOnce.Do(func() {
 		m.log.Info().Msg("member shutting down")
+		if !m.removed.Load() {
+			if lerr := m.leaveCluster(ctx); lerr != nil {
+				m.log.Warn().Err(lerr).Msg("could not hand partitions over before stopping")
+			}
+		}
+		m.stopFlag.Store(true)
+		close(m.stopping)
+		if m.node != nil {
+			m.node.Stop()
+		}
 		// Engine.Stop polls for completion every 500 ms; gnet.Run
 		// returning (m.stopped) is the prompt signal, so wait for that.
 		stopErr := make(chan error, 1)

@@ -121,6 +121,13 @@ func (r *clientRegistry) remove(id protocol.UUID) bool {
 	return false
 }
 
+// has reports whether the client has a connection to this member.
+func (r *clientRegistry) has(id protocol.UUID) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conns[id] > 0
+}
+
 func (r *clientRegistry) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -1,0 +1,633 @@
+package server
+
+import (
+	"sync"
+	"time"
+
+	"github.com/filbert/filbert/cluster"
+	"github.com/filbert/filbert/codec"
+	"github.com/filbert/filbert/imap"
+	"github.com/filbert/filbert/partition"
+	"github.com/filbert/filbert/protocol"
+	"github.com/filbert/filbert/worker"
+)
+
+// Backups replicate state, not operations: after a mutation the owner
+// ships the key's whole record (or its removal) to the partition's backup
+// replicas, so applying a backup is idempotent and needs no knowledge of
+// the operation. Each (partition, replica index) has a version the owner
+// increments per message; a backup that sees a gap, a new owner or a new
+// index asks the owner for the whole partition (replica sync) and holds
+// its acks until that snapshot is in.
+
+const codeIndeterminate int32 = 80
+
+// Backup record operations.
+const (
+	bkRecord byte = iota
+	bkRemove
+	bkClear
+)
+
+// primaryState is the owner's replication state of one partition.
+type primaryState struct {
+	// ver is the last version sent per replica index.
+	ver [partition.MaxReplicaCount]uint64
+	// batch collects the keys changed by the running operation.
+	batch []bkItem
+}
+
+type bkItem struct {
+	op   byte
+	name string
+	key  []byte
+}
+
+// backupState is a backup replica's view of one partition.
+type backupState struct {
+	owner  protocol.UUID
+	idx    int
+	ver    uint64
+	synced bool
+	// asked: a replica sync was requested and not yet answered.
+	asked bool
+	// held are acks of backups that arrived while out of sync; the sync
+	// snapshot covers them.
+	held []cluster.Reply
+}
+
+// mapBackups is what replication needs of a map's configuration.
+type mapBackups struct {
+	sync, async int
+	readBackup  bool
+}
+
+func (m *Member) backupsOf(name string) mapBackups {
+	key := name
+	if v, ok := m.bkCache.Load(key); ok {
+		return v.(mapBackups)
+	}
+	c := m.cfg.Map(name)
+	b := mapBackups{sync: c.BackupCount, async: c.AsyncBackupCount, readBackup: c.ReadBackupData}
+	if dc, ok := m.dynMaps.Load(name); ok {
+		b = dc.(mapBackups)
+	}
+	m.bkCache.Store(key, b)
+	return b
+}
+
+// replicateKey notes that key of map name changed on partition p (owner's
+// worker); shipBatch sends it.
+func (m *Member) replicateKey(p *imap.Partition, name string, key []byte) {
+	if !m.clustered() {
+		return
+	}
+	b := m.backupsOf(name)
+	if b.sync+b.async == 0 {
+		return
+	}
+	st := &m.pstate[p.ID].prim
+	st.batch = append(st.batch, bkItem{op: bkRecord, name: name, key: key})
+}
+
+// replicateExpiry ships the removal of an expired key to the backups.
+func (m *Member) replicateExpiry(p *imap.Partition, name string, key []byte) {
+	if !m.pstate[p.ID].active || !m.clustered() {
+		return
+	}
+	b := m.backupsOf(name)
+	if b.sync+b.async == 0 {
+		return
+	}
+	st := &m.pstate[p.ID].prim
+	st.batch = append(st.batch, bkItem{op: bkRemove, name: name, key: append([]byte(nil), key...)})
+}
+
+// replicateClear notes that map name was cleared on p.
+func (m *Member) replicateClear(p *imap.Partition, name string) {
+	if !m.clustered() {
+		return
+	}
+	b := m.backupsOf(name)
+	if b.sync+b.async == 0 {
+		return
+	}
+	st := &m.pstate[p.ID].prim
+	st.batch = append(st.batch, bkItem{op: bkClear, name: name})
+}
+
+// shipBatch sends the partition's pending backup items to its replicas and
+// calls then once every sync backup acknowledged (at once if there are
+// none). With indeterminate set, then gets true if a sync backup did not
+// answer in time. Owner's worker only.
+func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) {
+	st := &m.pstate[pid].prim
+	batch := st.batch
+	if len(batch) == 0 {
+		then(false)
+		return
+	}
+	st.batch = st.batch[:0]
+	t := m.table.Load()
+	if t == nil || t.Levels() < 2 {
+		then(false)
+		return
+	}
+	p := m.partitions[pid]
+	// The replica counts of the batch's maps (usually one map).
+	syncN, total := 0, 0
+	for _, it := range batch {
+		b := m.backupsOf(it.name)
+		syncN = max(syncN, b.sync)
+		total = max(total, b.sync+b.async)
+	}
+	total = min(total, t.Levels()-1)
+	syncN = min(syncN, total)
+	// Encode the records once; each replica's message differs only in
+	// its header.
+	var body cluster.Enc
+	body.Uvarint(uint64(len(batch)))
+	for _, it := range batch {
+		body.B = append(body.B, it.op)
+		switch it.op {
+		case bkRecord:
+			if r, ok := p.ExportKey(it.name, it.key); ok {
+				body.B = imap.AppendRecord(body.B, it.name, &r)
+			} else {
+				body.B[len(body.B)-1] = bkRemove
+				body.String(it.name)
+				body.Bytes(it.key)
+			}
+		case bkRemove:
+			body.String(it.name)
+			body.Bytes(it.key)
+		case bkClear:
+			body.String(it.name)
+		}
+	}
+	var wait *ackWait
+	for i := 1; i <= total; i++ {
+		u := fromPart(t.Replica(pid, i))
+		if u.IsZero() {
+			continue
+		}
+		st.ver[i]++
+		var e cluster.Enc
+		e.Varint(int64(pid))
+		e.UUID(m.uuid)
+		e.Uvarint(uint64(i))
+		e.Uvarint(st.ver[i])
+		e.B = append(e.B, body.B...)
+		l := m.node.Link(u)
+		if l == nil {
+			m.stats.backupsDropped.Add(1)
+			continue
+		}
+		m.stats.backupsSent.Add(1)
+		if i > syncN {
+			if !l.TrySend(kindBackup, e.B) {
+				m.stats.backupsDropped.Add(1)
+			}
+			continue
+		}
+		if wait == nil {
+			wait = &ackWait{m: m, then: then}
+		}
+		wait.add()
+		l.Call(kindBackup, e.B, wait.ack)
+	}
+	if wait == nil {
+		then(false)
+		return
+	}
+	wait.start(m.backupTimeout)
+}
+
+// ackWait counts the acks one operation waits for.
+type ackWait struct {
+	m     *Member
+	mu    sync.Mutex
+	left  int
+	done  bool
+	timer *time.Timer
+	then  func(indeterminate bool)
+}
+
+func (a *ackWait) add() { a.left++ }
+
+func (a *ackWait) start(timeout time.Duration) {
+	a.mu.Lock()
+	if a.done || a.left == 0 {
+		a.mu.Unlock()
+		return
+	}
+	a.timer = time.AfterFunc(timeout, func() { a.finish(true) })
+	a.mu.Unlock()
+}
+
+func (a *ackWait) ack(_ []byte, err error) {
+	if err != nil {
+		// The backup is gone or refused: like a timeout, the write's
+		// replication is not confirmed.
+		a.finish(true)
+		return
+	}
+	a.m.stats.backupsAcked.Add(1)
+	a.mu.Lock()
+	a.left--
+	last := a.left == 0 && a.timer != nil
+	a.mu.Unlock()
+	if last {
+		a.finish(false)
+	}
+}
+
+func (a *ackWait) finish(indeterminate bool) {
+	a.mu.Lock()
+	if a.done {
+		a.mu.Unlock()
+		return
+	}
+	a.done = true
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.mu.Unlock()
+	if indeterminate {
+		a.m.stats.backupsTimedOut.Add(1)
+	}
+	a.then(indeterminate)
+}
+
+// replyAfterBackups ships the batch of r's partition and answers r once
+// the sync backups are in.
+func (m *Member) replyAfterBackups(r request, pid int32, b []byte) {
+	if len(m.pstate[pid].prim.batch) == 0 {
+		r.reply(b)
+		return
+	}
+	sync := true
+	m.shipBatch(pid, func(indeterminate bool) {
+		if sync {
+			r.reply(b)
+			return
+		}
+		r.wake = nil
+		if indeterminate {
+			m.log.Warn().Int32("partition", pid).Msg("sync backup not acknowledged in time")
+			if m.failOnIndeterminate {
+				putBuf(b)
+				r.fail(&Error{Code: codeIndeterminate, ClassName: "com.hazelcast.core.IndeterminateOperationStateException",
+					Message: "sync backup of the operation was not acknowledged in time"})
+				return
+			}
+		}
+		r.reply(b)
+	})
+	sync = false
+}
+
+// primaryTableChanged runs on the owner's worker when a table arrives.
+func (m *Member) primaryTableChanged(pid int32, t *partition.ReplicaTable) {}
+
+// backupTableChanged runs on a backup's worker when a table arrives: a new
+// owner or index means a fresh copy is needed.
+func (m *Member) backupTableChanged(pid int32, t *partition.ReplicaTable, idx int) {
+	bs := &m.pstate[pid].bk
+	owner := fromPart(t.Owner(pid))
+	if bs.owner == owner && bs.idx == idx && (bs.synced || bs.asked) {
+		return
+	}
+	m.releaseHeld(bs)
+	*bs = backupState{owner: owner, idx: idx}
+	m.askSync(pid, bs)
+}
+
+func (m *Member) releaseHeld(bs *backupState) {
+	for _, r := range bs.held {
+		r(nil, errStaleBackup)
+	}
+	bs.held = nil
+}
+
+type backupError string
+
+func (e backupError) Error() string { return string(e) }
+
+const errStaleBackup = backupError("backup replica changed")
+
+// askSync asks the owner for the whole partition. Backup's worker only.
+func (m *Member) askSync(pid int32, bs *backupState) {
+	if bs.asked || bs.owner.IsZero() || bs.owner == m.uuid {
+		return
+	}
+	bs.asked = true
+	m.stats.syncRequests.Add(1)
+	var e cluster.Enc
+	e.Varint(int64(pid))
+	e.Uvarint(uint64(bs.idx))
+	if !m.node.Send(bs.owner, kindSyncRequest, e.B) {
+		bs.asked = false
+	}
+}
+
+// serveBackup applies backup records from a partition's owner.
+func (m *Member) serveBackup(from protocol.UUID, payload []byte, reply cluster.Reply) error {
+	d := cluster.Dec{B: payload}
+	pid := int32(d.Int())
+	owner := d.UUID()
+	idx := int(d.Uvarint())
+	ver := d.Uvarint()
+	if d.Err() != nil || pid < 0 || pid >= m.pcount {
+		return errMalformedBackup
+	}
+	body := d.B
+	return m.pool.Submit(pid, worker.Func(func() {
+		ps := &m.pstate[pid]
+		bs := &ps.bk
+		if ps.active {
+			// This member owns the partition now (tables raced); the
+			// sender will learn from the next table.
+			if reply != nil {
+				reply(nil, nil)
+			}
+			return
+		}
+		if bs.owner != owner || bs.idx != idx {
+			m.releaseHeld(bs)
+			*bs = backupState{owner: owner, idx: idx}
+		}
+		if !bs.synced || ver != bs.ver+1 {
+			if bs.synced {
+				m.log.Debug().Int32("partition", pid).Uint64("have", bs.ver).Uint64("got", ver).Msg("backup gap; asking for replica sync")
+				bs.synced = false
+			}
+			m.askSync(pid, bs)
+			if reply != nil {
+				bs.held = append(bs.held, reply)
+			}
+			return
+		}
+		if err := applyBackupBody(m.partitions[pid], body); err != nil {
+			m.log.Error().Int32("partition", pid).Err(err).Msg("corrupt backup; asking for replica sync")
+			bs.synced = false
+			m.askSync(pid, bs)
+			if reply != nil {
+				bs.held = append(bs.held, reply)
+			}
+			return
+		}
+		bs.ver = ver
+		if reply != nil {
+			reply(nil, nil)
+		}
+	}))
+}
+
+const errMalformedBackup = backupError("malformed backup message")
+
+func applyBackupBody(p *imap.Partition, b []byte) error {
+	d := cluster.Dec{B: b}
+	n := d.Count(2)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		if len(d.B) == 0 {
+			return errMalformedBackup
+		}
+		op := d.B[0]
+		d.B = d.B[1:]
+		switch op {
+		case bkRecord:
+			name, r, used, err := imap.DecodeRecord(d.B)
+			if err != nil {
+				return err
+			}
+			d.B = d.B[used:]
+			p.ApplyRecord(name, &r)
+		case bkRemove:
+			name := d.String()
+			key := d.Bytes()
+			if d.Err() == nil {
+				p.ApplyRemove(name, key)
+			}
+		case bkClear:
+			name := d.String()
+			if d.Err() == nil {
+				p.Clear(name, true)
+			}
+		default:
+			return errMalformedBackup
+		}
+	}
+	return d.Err()
+}
+
+// serveSyncRequest sends a backup the whole partition (owner side).
+func (m *Member) serveSyncRequest(from protocol.UUID, payload []byte) error {
+	d := cluster.Dec{B: payload}
+	pid := int32(d.Int())
+	idx := int(d.Uvarint())
+	if d.Err() != nil || pid < 0 || pid >= m.pcount || idx < 1 || idx >= partition.MaxReplicaCount {
+		return errMalformedBackup
+	}
+	return m.pool.Submit(pid, worker.Func(func() {
+		if !m.pstate[pid].active {
+			return // the backup will ask the owner the next table names
+		}
+		m.sendSync(pid, from, idx)
+	}))
+}
+
+// sendSync streams partition pid to backup u at replica index idx. Owner's
+// worker only: the snapshot and the version are consistent.
+func (m *Member) sendSync(pid int32, u protocol.UUID, idx int) {
+	st := &m.pstate[pid].prim
+	keep := func(name string) bool {
+		b := m.backupsOf(name)
+		return b.sync+b.async >= idx
+	}
+	chunks := snapshotChunks(m.partitions[pid], migrateChunk, keep)
+	l := m.node.Link(u)
+	if l == nil {
+		return
+	}
+	m.stats.syncsServed.Add(1)
+	for i, c := range chunks {
+		var e cluster.Enc
+		e.Varint(int64(pid))
+		e.UUID(m.uuid)
+		e.Uvarint(uint64(idx))
+		e.Uvarint(st.ver[idx])
+		e.Bool(i == 0)
+		e.Bool(i == len(chunks)-1)
+		e.B = append(e.B, c...)
+		l.Send(kindSyncData, e.B)
+	}
+}
+
+// serveSyncData installs a replica sync snapshot (backup side).
+func (m *Member) serveSyncData(from protocol.UUID, payload []byte) error {
+	d := cluster.Dec{B: payload}
+	pid := int32(d.Int())
+	owner := d.UUID()
+	idx := int(d.Uvarint())
+	ver := d.Uvarint()
+	first := d.Bool()
+	last := d.Bool()
+	if d.Err() != nil || pid < 0 || pid >= m.pcount {
+		return errMalformedBackup
+	}
+	data := d.B
+	return m.pool.Submit(pid, worker.Func(func() {
+		ps := &m.pstate[pid]
+		bs := &ps.bk
+		if ps.active || bs.owner != owner || bs.idx != idx {
+			return // stale
+		}
+		p := m.partitions[pid]
+		if first {
+			p.Reset()
+		}
+		if err := applyRecords(p, data); err != nil {
+			m.log.Error().Int32("partition", pid).Err(err).Msg("corrupt replica sync data")
+			bs.asked = false
+			return
+		}
+		if !last {
+			return
+		}
+		bs.ver = ver
+		bs.synced = true
+		bs.asked = false
+		m.stats.syncsApplied.Add(1)
+		held := bs.held
+		bs.held = nil
+		for _, r := range held {
+			r(nil, nil)
+		}
+	}))
+}
+
+// replicaChecker periodically has every owner tell its backups the replica
+// version and a digest, so backups that missed updates (dropped async
+// backups, lost messages) repair themselves.
+func (m *Member) replicaChecker() {
+	iv, err := m.cfg.DurationProperty("filbert.replica.check.interval", 10*time.Second)
+	if err != nil || iv <= 0 {
+		iv = 10 * time.Second
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-m.stopping:
+			return
+		}
+		if !m.clustered() {
+			continue
+		}
+		m.onEveryPartition(func(p *imap.Partition) { m.checkReplicas(p.ID) })
+	}
+}
+
+// checkReplicas sends the replica version and digest to each backup of pid.
+func (m *Member) checkReplicas(pid int32) {
+	if !m.pstate[pid].active {
+		return
+	}
+	t := m.table.Load()
+	if t == nil {
+		return
+	}
+	st := &m.pstate[pid].prim
+	p := m.partitions[pid]
+	var digest uint64
+	digested := false
+	for i := 1; i < t.Levels(); i++ {
+		u := fromPart(t.Replica(pid, i))
+		if u.IsZero() {
+			continue
+		}
+		// The digest covers the whole partition: only comparable when
+		// every map here is backed up at index i.
+		whole := true
+		for _, name := range p.Maps() {
+			b := m.backupsOf(name)
+			if b.sync+b.async < i {
+				whole = false
+			}
+		}
+		if whole && !digested {
+			digest, digested = p.Digest(), true
+		}
+		var e cluster.Enc
+		e.Varint(int64(pid))
+		e.Uvarint(uint64(i))
+		e.Uvarint(st.ver[i])
+		e.Bool(whole)
+		e.Uvarint(digest)
+		m.node.Send(u, kindCheck, e.B)
+	}
+}
+
+// serveCheck compares this backup with the owner's version and digest.
+func (m *Member) serveCheck(from protocol.UUID, payload []byte) error {
+	d := cluster.Dec{B: payload}
+	pid := int32(d.Int())
+	idx := int(d.Uvarint())
+	ver := d.Uvarint()
+	whole := d.Bool()
+	digest := d.Uvarint()
+	if d.Err() != nil || pid < 0 || pid >= m.pcount {
+		return errMalformedBackup
+	}
+	return m.pool.Submit(pid, worker.Func(func() {
+		ps := &m.pstate[pid]
+		bs := &ps.bk
+		if ps.active || bs.asked {
+			return
+		}
+		diverged := bs.owner != from || bs.idx != idx || !bs.synced || bs.ver != ver
+		if !diverged && whole && m.partitions[pid].Digest() != digest {
+			diverged = true
+		}
+		if diverged {
+			m.log.Info().Int32("partition", pid).Uint64("have", bs.ver).Uint64("owner_has", ver).Msg("backup replica diverged; repairing")
+			m.stats.repairs.Add(1)
+			if bs.owner != from || bs.idx != idx {
+				m.releaseHeld(bs)
+				*bs = backupState{owner: from, idx: idx}
+			}
+			bs.synced = false
+			m.askSync(pid, bs)
+		}
+	}))
+}
+
+// readFromBackup serves a read on a backup replica when the map allows it
+// (read-backup-data). Worker only.
+func (m *Member) readFromBackup(r request, pid int32, name string, key []byte) bool {
+	bs := &m.pstate[pid].bk
+	if !bs.synced || bs.owner != m.ownerOf(pid) {
+		return false
+	}
+	if !m.backupsOf(name).readBackup {
+		return false
+	}
+	p := m.partitions[pid]
+	w := newWriter()
+	var b []byte
+	switch r.typ {
+	case codec.MapGetRequestType:
+		b = codec.EncodeMapGetResponse(&w, p.Peek(name, key))
+	case codec.MapContainsKeyRequestType:
+		b = codec.EncodeMapContainsKeyResponse(&w, p.Peek(name, key) != nil)
+	default:
+		putBuf(w.Finish())
+		return false
+	}
+	m.stats.backupReads.Add(1)
+	r.wake = &m.wakeLists[m.pool.WorkerOf(pid)]
+	r.reply(b)
+	return true
+}

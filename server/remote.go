@@ -1,0 +1,215 @@
+package server
+
+import (
+	"sync"
+
+	"github.com/filbert/filbert/cluster"
+	"github.com/filbert/filbert/protocol"
+)
+
+// remoteRegs remembers the listener registrations this member spread to the
+// others (non-local listeners of its clients), to replay them to members
+// that join later and to withdraw them when the client goes.
+type remoteRegs struct {
+	mu   sync.Mutex
+	regs map[protocol.UUID]remoteReg
+}
+
+type remoteReg struct {
+	conn    *Conn
+	payload []byte // the kindListen payload
+}
+
+// spreadListener sends a registration to every other member so that their
+// partitions' events reach the client too.
+func (m *Member) spreadListener(r request, id protocol.UUID) {
+	if r.hops > 0 || r.sink != nil || m.node == nil {
+		return
+	}
+	var e cluster.Enc
+	e.Uvarint(r.c.id)
+	e.UUID(r.c.client.uuid)
+	e.UUID(id)
+	e.B = append(e.B, r.msg...)
+	m.regs.mu.Lock()
+	if m.regs.regs == nil {
+		m.regs.regs = map[protocol.UUID]remoteReg{}
+	}
+	m.regs.regs[id] = remoteReg{conn: r.c, payload: e.B}
+	m.regs.mu.Unlock()
+	for _, mi := range m.node.View().Members {
+		if mi.UUID != m.uuid {
+			m.node.Send(mi.UUID, kindListen, e.B)
+		}
+	}
+}
+
+// withdrawListener removes a spread registration everywhere.
+func (m *Member) withdrawListener(name string, id protocol.UUID) {
+	m.regs.mu.Lock()
+	_, ok := m.regs.regs[id]
+	delete(m.regs.regs, id)
+	m.regs.mu.Unlock()
+	if !ok || m.node == nil {
+		return
+	}
+	var e cluster.Enc
+	e.String(name)
+	e.UUID(id)
+	for _, mi := range m.node.View().Members {
+		if mi.UUID != m.uuid {
+			m.node.Send(mi.UUID, kindUnlisten, e.B)
+		}
+	}
+}
+
+// replayRegistrations sends the spread registrations and the known
+// distributed objects to a member that just joined.
+func (m *Member) replayRegistrations(u protocol.UUID) {
+	m.regs.mu.Lock()
+	var ps [][]byte
+	for _, r := range m.regs.regs {
+		ps = append(ps, r.payload)
+	}
+	m.regs.mu.Unlock()
+	for _, p := range ps {
+		m.node.Send(u, kindListen, p)
+	}
+	for _, o := range m.objects.list() {
+		var e cluster.Enc
+		e.String(o.service)
+		e.String(o.name)
+		e.Bool(true)
+		m.node.Send(u, kindProxy, e.B)
+	}
+}
+
+// connRegsGone drops the spread registrations of a closed connection.
+func (m *Member) connRegsGone(c *Conn) {
+	m.regs.mu.Lock()
+	found := false
+	for id, r := range m.regs.regs {
+		if r.conn == c {
+			delete(m.regs.regs, id)
+			found = true
+		}
+	}
+	m.regs.mu.Unlock()
+	if !found || m.node == nil {
+		return
+	}
+	var e cluster.Enc
+	e.Uvarint(c.id)
+	for _, mi := range m.node.View().Members {
+		if mi.UUID != m.uuid {
+			m.node.Send(mi.UUID, kindConnGone, e.B)
+		}
+	}
+}
+
+// serveListen registers a listener for a client of another member.
+func (m *Member) serveListen(from protocol.UUID, payload []byte) error {
+	d := cluster.Dec{B: payload}
+	id := d.Uvarint()
+	client := d.UUID()
+	reg := d.UUID()
+	if d.Err() != nil {
+		return d.Err()
+	}
+	msg := protocol.Message(d.B)
+	init := msg.Initial()
+	if len(init.Content) < protocol.RequestHeaderSize {
+		return protocol.ErrMalformed
+	}
+	h0 := init.Content
+	r := request{c: m.remoteConn(from, id, client), msg: msg,
+		typ:   protocol.GetInt32(h0, protocol.TypeOffset),
+		corr:  protocol.GetInt64(h0, protocol.CorrelationIDOffset),
+		pid:   -1,
+		hops:  1,
+		regID: reg,
+		sink:  func(b []byte) { putBuf(b) },
+	}
+	return m.serve(r)
+}
+
+// serveUnlisten removes a listener another member spread.
+func (m *Member) serveUnlisten(payload []byte) error {
+	d := cluster.Dec{B: payload}
+	name := d.String()
+	id := d.UUID()
+	if d.Err() != nil {
+		return d.Err()
+	}
+	m.listeners.remove(name, id)
+	return nil
+}
+
+// spreadProxy tells the other members about a created or destroyed
+// distributed object.
+func (m *Member) spreadProxy(r request, service, name string, create bool) {
+	if r.hops > 0 || m.node == nil {
+		return
+	}
+	var e cluster.Enc
+	e.String(service)
+	e.String(name)
+	e.Bool(create)
+	for _, mi := range m.node.View().Members {
+		if mi.UUID != m.uuid {
+			m.node.Send(mi.UUID, kindProxy, e.B)
+		}
+	}
+}
+
+// serveProxy records a distributed object created or destroyed through
+// another member.
+func (m *Member) serveProxy(payload []byte) error {
+	d := cluster.Dec{B: payload}
+	service := d.String()
+	name := d.String()
+	create := d.Bool()
+	if d.Err() != nil {
+		return d.Err()
+	}
+	if create {
+		m.proxyCreated(service, name)
+		return nil
+	}
+	destroyed, ls := m.objects.destroy(service, name)
+	if service == mapServiceName {
+		m.destroyMap(name)
+	}
+	if destroyed {
+		m.notifyObjectListeners(ls, service, name, "DESTROYED")
+	}
+	return nil
+}
+
+// clientGone tells the other members that a client has no connection to
+// this member any more, so they release its locks unless it is connected
+// to them.
+func (m *Member) clientGone(client protocol.UUID) {
+	if m.node == nil {
+		return
+	}
+	var e cluster.Enc
+	e.UUID(client)
+	for _, mi := range m.node.View().Members {
+		if mi.UUID != m.uuid {
+			m.node.Send(mi.UUID, kindClientGone, e.B)
+		}
+	}
+}
+
+func (m *Member) serveClientGone(payload []byte) error {
+	d := cluster.Dec{B: payload}
+	client := d.UUID()
+	if d.Err() != nil {
+		return d.Err()
+	}
+	if !m.clients.has(client) {
+		m.releaseClientLocks(client)
+	}
+	return nil
+}
