@@ -141,7 +141,7 @@ func StartCluster(t testing.TB, n int, opts Options) *Cluster {
 		}
 		if n > 1 && i > 0 {
 			if err := c.WaitClusterSize(i + 1); err != nil {
-				t.Fatalf("StartCluster: %s did not join the cluster of %d: %v", m, i, err)
+				t.Fatalf("StartCluster: %s did not join (expected a cluster of %d): %v", m, i+1, err)
 			}
 		}
 	}

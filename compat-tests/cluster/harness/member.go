@@ -426,6 +426,9 @@ func (m *Member) Resume() error {
 // output to be read, for the test's cleanup.
 func (m *Member) forceStop() {
 	if !m.Exited() {
+		m.mu.Lock()
+		m.signal, m.signalAt = "SIGKILL (test cleanup)", time.Now()
+		m.mu.Unlock()
 		_ = m.cmd.Process.Signal(syscall.SIGKILL)
 		select {
 		case <-m.done:
