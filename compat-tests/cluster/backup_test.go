@@ -149,8 +149,13 @@ func TestAsyncBackupDoesNotBlockWriter(t *testing.T) {
 	beforePause := l.Stats()
 	must(t, backup.Pause(), "SIGSTOP of the backup member")
 	pausedAt := time.Now()
-	writes := sized(5000, 20000)
-	err = l.WaitAcked(l.Acked()+int64(writes), 30*time.Second)
+	// The backup stays stopped for a while (its backlog grows all along)
+	// and for at least some thousands of writes.
+	select {
+	case <-time.After(time.Duration(sized(3, 10)) * time.Second):
+	case <-l.Done():
+	}
+	err = l.WaitAcked(beforePause.Acked+int64(sized(5000, 20000)), 30*time.Second)
 	during := l.Stats()
 	pausedFor := time.Since(pausedAt)
 	must(t, backup.Resume(), "SIGCONT")

@@ -234,8 +234,13 @@ func TestKillMaster(t *testing.T) {
 		if _, v, _ := l.MemberList(); v >= 0 && v <= oldVersion[m] {
 			t.Errorf("expected %s's new member list to have a higher version than %d: %s", m, oldVersion[m], l.Message)
 		}
-		// The next oldest member heads the list (Hazelcast lists the master first).
-		if i, j := strings.Index(l.Message, portOf(next)), strings.Index(l.Message, portOf(c.Member(2))); i >= 0 && j >= 0 && i > j {
+		// The next oldest member is the new master: the line's "master"
+		// field, or else the first listed (Hazelcast lists the master first).
+		if master := l.Str("master"); master != "" {
+			if master != next.Addr {
+				t.Errorf("expected %s (the oldest survivor) to be the new master, %s names %s: %s", next, m, master, l.Raw)
+			}
+		} else if i, j := strings.Index(l.Message, portOf(next)), strings.Index(l.Message, portOf(c.Member(2))); i >= 0 && j >= 0 && i > j {
 			t.Errorf("expected %s (the oldest survivor) to be listed first, as the new master, by %s:\n%s", next, m, l.Message)
 		}
 	}

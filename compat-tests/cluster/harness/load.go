@@ -341,6 +341,10 @@ func (l *Load) WaitAcked(n int64, timeout time.Duration) error {
 	}
 }
 
+// Done is closed when every goroutine has ended (its Rounds done, or
+// stopped).
+func (l *Load) Done() <-chan struct{} { return l.done }
+
 // Wait waits until every goroutine has done its Rounds.
 func (l *Load) Wait(timeout time.Duration) (LoadStats, error) {
 	select {

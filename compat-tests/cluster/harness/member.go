@@ -260,15 +260,21 @@ func (m *Member) exitDescription() string {
 	return s
 }
 
-// Tail returns the last n lines the member wrote, one per line.
+// Tail returns the last n lines the member wrote, one per line, leaving
+// out the connect and disconnect lines of the harness's own table probes.
 func (m *Member) Tail(n int) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	from := max(0, len(m.lines)-n)
+	var keep []string
+	for i := len(m.lines) - 1; i >= 0 && len(keep) < n; i-- {
+		if !strings.Contains(m.lines[i].Raw, probeClientMark) {
+			keep = append(keep, m.lines[i].Raw)
+		}
+	}
 	var b strings.Builder
-	for _, l := range m.lines[from:] {
+	for i := len(keep) - 1; i >= 0; i-- {
 		b.WriteString("    ")
-		b.WriteString(l.Raw)
+		b.WriteString(keep[i])
 		b.WriteByte('\n')
 	}
 	if b.Len() == 0 {

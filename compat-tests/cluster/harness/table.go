@@ -52,6 +52,13 @@ func (pt *PartitionTable) same(o *PartitionTable) bool {
 		slices.Equal(pt.Members, o.Members) && slices.Equal(pt.Owners, o.Owners)
 }
 
+// The table probe's client uuids start with probeUUIDMSB, so that member
+// log lines about its connections can be told apart (probeClientMark).
+const (
+	probeUUIDMSB    = 0x0f11be27
+	probeClientMark = `"00000000-0f11-be27-`
+)
+
 // FetchTable connects to the member at addr with the raw client protocol,
 // authenticates to clusterName, registers a cluster-view listener and
 // returns the first MembersView and PartitionsView it receives.
@@ -71,7 +78,7 @@ func FetchTable(ctx context.Context, addr, clusterName string, partitionCount in
 
 	w := protocol.NewWriter(nil)
 	msg := codec.EncodeClientAuthenticationRequest(w, -1, &codec.ClientAuthenticationRequest{
-		ClusterName: clusterName, UUID: protocol.UUID{MSB: 0x0f11be27, LSB: uint64(time.Now().UnixNano())},
+		ClusterName: clusterName, UUID: protocol.UUID{MSB: probeUUIDMSB, LSB: uint64(time.Now().UnixNano())},
 		ClientType: "GOO", SerializationVersion: 1, ClientHazelcastVersion: "5.3.0",
 		ClientName: "filbert-harness-table", Labels: []string{},
 	})
