@@ -39,7 +39,9 @@ func Main(m *testing.M) int {
 // build failure fails the test with the compiler's output.
 func Binary(t testing.TB) string {
 	t.Helper()
+	built := false
 	buildOnce.Do(func() {
+		built = true
 		if p := os.Getenv(binaryEnv); p != "" {
 			binPath = p
 			if _, err := os.Stat(p); err != nil {
@@ -53,6 +55,9 @@ func Binary(t testing.TB) string {
 	})
 	if buildErr != nil {
 		t.Fatalf("member binary: %v", buildErr)
+	}
+	if built && buildTook > 0 {
+		t.Logf("built the member binary in %s", buildTook.Round(time.Millisecond))
 	}
 	return binPath
 }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -43,6 +44,9 @@ type LoadOptions struct {
 	// SlowOp is the latency above which an operation counts as slow.
 	// Default: 1s.
 	SlowOp time.Duration
+	// StallTimeout ends the waits of Load early when no write has been
+	// acknowledged for that long. Default: 30s.
+	StallTimeout time.Duration
 }
 
 func (o *LoadOptions) fill() {
@@ -66,6 +70,9 @@ func (o *LoadOptions) fill() {
 	}
 	if o.SlowOp <= 0 {
 		o.SlowOp = time.Second
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = 30 * time.Second
 	}
 }
 
@@ -321,37 +328,63 @@ func (l *Load) recordErr(op string, err error) {
 func (l *Load) Acked() int64 { return l.acked.Load() }
 
 // WaitAcked waits until at least n writes have been acknowledged in all.
+// It fails after timeout, or sooner if no write is acknowledged for
+// LoadOptions.StallTimeout.
 func (l *Load) WaitAcked(n int64, timeout time.Duration) error {
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		if l.acked.Load() >= n {
-			return nil
-		}
-		select {
-		case <-l.progress:
-		case <-l.done:
-			if l.acked.Load() >= n {
-				return nil
-			}
-			return fmt.Errorf("load ended with %d acknowledged writes, expected at least %d; %s", l.acked.Load(), n, l.Stats())
-		case <-timer.C:
-			return fmt.Errorf("expected at least %d acknowledged writes within %s, got %d; %s", n, timeout, l.acked.Load(), l.Stats())
-		}
+	err := l.await(timeout, func() bool { return l.acked.Load() >= n })
+	if err != nil {
+		return fmt.Errorf("expected at least %d acknowledged writes, got %d: %w; %s", n, l.acked.Load(), err, l.Stats())
 	}
+	return nil
 }
 
 // Done is closed when every goroutine has ended (its Rounds done, or
 // stopped).
 func (l *Load) Done() <-chan struct{} { return l.done }
 
-// Wait waits until every goroutine has done its Rounds.
+// Wait waits until every goroutine has done its Rounds, and returns the
+// final statistics. It fails after timeout, or sooner if no write is
+// acknowledged for LoadOptions.StallTimeout.
 func (l *Load) Wait(timeout time.Duration) (LoadStats, error) {
-	select {
-	case <-l.done:
-		return l.Stop(), nil
-	case <-time.After(timeout):
-		return l.Stats(), fmt.Errorf("load did not finish its %d round(s) within %s; %s", l.opts.Rounds, timeout, l.Stats())
+	err := l.await(timeout, func() bool {
+		select {
+		case <-l.done:
+			return true
+		default:
+			return false
+		}
+	})
+	if err != nil {
+		return l.Stats(), fmt.Errorf("load did not finish its %d round(s): %w; %s", l.opts.Rounds, err, l.Stats())
+	}
+	return l.Stop(), nil
+}
+
+// await waits until cond holds, waking on every acknowledged write and at
+// the end of the load.
+func (l *Load) await(timeout time.Duration, cond func() bool) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	stall := time.NewTimer(l.opts.StallTimeout)
+	defer stall.Stop()
+	ended := false
+	for {
+		if cond() {
+			return nil
+		}
+		if ended {
+			return errors.New("the load has ended")
+		}
+		select {
+		case <-l.progress:
+			stall.Reset(l.opts.StallTimeout)
+		case <-l.done:
+			ended = true
+		case <-stall.C:
+			return fmt.Errorf("stalled: no write acknowledged for %s", l.opts.StallTimeout)
+		case <-deadline.C:
+			return fmt.Errorf("timed out after %s", timeout)
+		}
 	}
 }
 
@@ -525,6 +558,11 @@ func (l *Load) Check(ctx context.Context, client *hazelcast.Client, each bool) (
 	if each {
 		batch = 1
 	}
+	// After a few reads that failed all their attempts, give up on the
+	// rest rather than wait out every timeout of a broken cluster.
+	ctx, giveUp := context.WithCancel(ctx)
+	defer giveUp()
+	failedReads := 0
 	var mu sync.Mutex
 	note := func(vd verdict, why string, readErr error, keys int) {
 		mu.Lock()
@@ -533,6 +571,9 @@ func (l *Load) Check(ctx context.Context, client *hazelcast.Client, each bool) (
 		case readErr != nil:
 			r.ReadErrors += keys
 			why = fmt.Sprintf("read of %d key(s) failed: %v", keys, readErr)
+			if failedReads++; failedReads == 3 {
+				giveUp()
+			}
 		case vd == vOK || vd == vAbsentUnacked:
 			r.OK++
 		case vd == vMissing:
@@ -570,6 +611,10 @@ func (l *Load) Check(ctx context.Context, client *hazelcast.Client, each bool) (
 func (l *Load) checkBatch(ctx context.Context, m *hazelcast.Map, part []int, note func(verdict, string, error, int)) {
 	var err error
 	for range 3 {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("not attempted after earlier reads failed: %w", ctx.Err())
+			break
+		}
 		if len(part) == 1 {
 			var v any
 			if v, err = m.Get(ctx, l.keys[part[0]]); err == nil {
