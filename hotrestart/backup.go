@@ -99,6 +99,9 @@ type BackupJob struct {
 // (or, when linking fails, copies) each chunk into dst in the background.
 // Only one backup runs at a time.
 func (s *Store) Backup(dst string) (*BackupJob, error) {
+	// Holding closeMu makes Close wait for Backup and then see the job.
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -67,6 +68,7 @@ type stripe struct {
 	activeSize int64  // bytes placed in the active chunk
 	spareBuf   []byte
 	spareRecs  []pending
+	sealing    sync.WaitGroup // chunks being synced by seal
 }
 
 // newStripe returns stripe idx of s; its writer is started by start.
@@ -177,7 +179,11 @@ func (st *stripe) take() *batch {
 	st.qmu.Lock()
 	b := st.pend
 	full := int64(len(b.buf)) >= st.s.opts.MaxPendingBytes
-	st.pend = &batch{buf: st.spareBuf[:0], recs: st.spareRecs[:0], done: make(chan struct{})}
+	buf, recs := st.spareBuf, st.spareRecs
+	if buf == nil {
+		buf = make([]byte, 0, batchBufferSize)
+	}
+	st.pend = &batch{buf: buf[:0], recs: recs[:0], done: make(chan struct{})}
 	st.spareBuf, st.spareRecs = nil, nil
 	st.qmu.Unlock()
 	if full {
@@ -203,6 +209,10 @@ func (st *stripe) run() {
 		case <-st.wake:
 			if !st.s.opts.Fsync {
 				st.coalesce(timer)
+			} else {
+				// Let the callers just released by the previous sync queue
+				// their next records, so they share this one.
+				runtime.Gosched()
 			}
 			st.flush()
 		case op := <-st.ops:
@@ -252,9 +262,16 @@ func (st *stripe) flush() {
 	st.recycle(b)
 }
 
-// recycle keeps b's buffers for the next batch unless they grew large.
+// batchBufferSize is the initial capacity of a batch buffer.
+const batchBufferSize = flushBytes + 64<<10
+
+// recycle keeps b's buffers for the next batch. A buffer that grew while
+// the disk was slow is kept as long as batches fill at least a quarter of
+// it, and dropped once load falls, so a quiet stripe holds about
+// batchBufferSize.
 func (st *stripe) recycle(b *batch) {
-	if cap(b.buf) <= 4*flushBytes {
+	keep := cap(b.buf) <= batchBufferSize || (len(b.buf) >= cap(b.buf)/4 && int64(cap(b.buf)) <= 2*st.s.opts.MaxPendingBytes)
+	if keep {
 		st.qmu.Lock()
 		if st.spareBuf == nil {
 			st.spareBuf, st.spareRecs = b.buf[:0], b.recs[:0]
@@ -304,11 +321,18 @@ func (st *stripe) write(b *batch) error {
 			}
 		}
 	}
-	if b.sync && st.file != nil {
-		if err := fdatasync(st.file); err != nil {
-			return st.s.fail(fmt.Errorf("hotrestart: sync %s: %w", st.file.Name(), err))
+	if b.sync {
+		if st.file != nil {
+			if err := fdatasync(st.file); err != nil {
+				return st.s.fail(fmt.Errorf("hotrestart: sync %s: %w", st.file.Name(), err))
+			}
+			st.s.stats.syncs.Add(1)
 		}
-		st.s.stats.syncs.Add(1)
+		// Records of this batch in chunks sealed meanwhile are durable
+		// once their seal is.
+		if err := st.waitSeals(); err != nil {
+			return err
+		}
 	}
 	st.s.stats.batches.Add(1)
 	st.s.stats.bytesWritten.Add(int64(len(b.buf)))
@@ -371,26 +395,37 @@ func (st *stripe) append(id uint32, data []byte) error {
 	return nil
 }
 
-// seal fdatasyncs and closes chunk id, which must be the open file, and
-// marks it sealed.
+// seal hands chunk id, which must be the open file, to a goroutine that
+// fdatasyncs and closes it and then marks it sealed, so that the writer
+// goes on with the next chunk meanwhile. waitSeals waits for that.
 func (st *stripe) seal(id uint32) error {
 	if st.file == nil || st.fileID != id {
 		return fmt.Errorf("hotrestart: internal error: sealing chunk %d of stripe %d, which is not open", id, st.idx)
 	}
 	f := st.file
 	st.file, st.fileID = nil, 0
-	if err := fdatasync(f); err != nil {
-		f.Close()
-		return fmt.Errorf("hotrestart: seal %s: %w", f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("hotrestart: seal %s: %w", f.Name(), err)
-	}
-	st.s.stats.syncs.Add(1)
-	st.ix.mu.Lock()
-	st.ix.chunk(id).sealed = true
-	st.ix.mu.Unlock()
+	st.sealing.Go(func() {
+		err := fdatasync(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			st.s.fail(fmt.Errorf("hotrestart: seal %s: %w", f.Name(), err))
+			return
+		}
+		st.s.stats.syncs.Add(1)
+		st.ix.mu.Lock()
+		st.ix.chunk(id).sealed = true
+		st.ix.mu.Unlock()
+	})
 	return nil
+}
+
+// waitSeals waits until every chunk handed to seal is synced and marked
+// sealed, and returns the store's failure if one of them failed.
+func (st *stripe) waitSeals() error {
+	st.sealing.Wait()
+	return st.s.failure()
 }
 
 // rotate seals the active chunk if it holds anything, so that every record
@@ -406,13 +441,12 @@ func (st *stripe) rotate() error {
 		st.activeSize = 0
 	}
 	st.ix.mu.Unlock()
-	if size == 0 {
-		return nil
+	if size > 0 {
+		if err := st.seal(id); err != nil {
+			return st.s.fail(err)
+		}
 	}
-	if err := st.seal(id); err != nil {
-		return st.s.fail(err)
-	}
-	return nil
+	return st.waitSeals()
 }
 
 // shutdown stops the writer after it has written everything queued, then
@@ -428,13 +462,13 @@ func (st *stripe) shutdown() error {
 	st.space.Broadcast()
 	close(st.stop)
 	<-st.stopped
+	err := st.waitSeals()
 	if st.file == nil {
-		return nil
+		return err
 	}
 	f := st.file
 	st.file = nil
-	var err error
-	if serr := fdatasync(f); serr != nil {
+	if serr := fdatasync(f); serr != nil && err == nil {
 		err = fmt.Errorf("hotrestart: close: %w", serr)
 	}
 	if cerr := f.Close(); cerr != nil && err == nil {
