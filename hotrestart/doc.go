@@ -84,6 +84,11 @@
 // callers wait for the writer (the only case in which a call with fsync off
 // waits for the disk).
 //
+// Sealing is synchronous: a chunk is fdatasynced before the next one gets a
+// byte, so after a power failure only the last chunk of a stripe can end in
+// a torn record. To keep that fdatasync short the writer asks the kernel
+// (sync_file_range) to start writing back every MiB it appends.
+//
 // # Index, live and dead bytes, tombstones
 //
 // The Store keeps one in-memory index entry per (store, partition, key) with

@@ -242,11 +242,6 @@ func recordKey(b []byte) []byte {
 	return b[s : s+int(binary.LittleEndian.Uint32(b[offKeyLen:]))]
 }
 
-// recordStore returns the store name bytes of an encoded record.
-func recordStore(b []byte) []byte {
-	return b[headerSize : headerSize+int(binary.LittleEndian.Uint16(b[offStoreLen:]))]
-}
-
 // recordSeq returns the sequence of an encoded record.
 func recordSeq(b []byte) uint64 { return binary.LittleEndian.Uint64(b[offSequence:]) }
 

@@ -352,6 +352,10 @@ func (s *Store) Close() error {
 		close(s.gcStop)
 		<-s.gcDone
 	}
+	// Wait for a GC pass or Load called by the user; GC stops at the next
+	// chunk once closed is set.
+	s.gcMu.Lock()
+	defer s.gcMu.Unlock()
 	s.backupMu.Lock()
 	job := s.backup
 	s.backupMu.Unlock()

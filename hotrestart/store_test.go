@@ -301,3 +301,58 @@ func TestLargeRecordGetsOwnChunk(t *testing.T) {
 	got, _ := loadAll(t, s)
 	checkSame(t, got, want)
 }
+
+func TestCloseWhileWriting(t *testing.T) {
+	for _, fsync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fsync=%v", fsync), func(t *testing.T) {
+			dir := t.TempDir()
+			opts := testOptions(t, dir)
+			opts.Fsync = fsync
+			s := mustOpen(t, opts)
+			var acked sync.Map
+			var wg sync.WaitGroup
+			for w := range 8 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						k := fmt.Appendf(nil, "w%d-%d", w, i)
+						err := s.Put(Record{Store: "m", Partition: int32(w), Key: k, Value: k})
+						if errors.Is(err, ErrClosed) {
+							return
+						}
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						acked.Store(id("m", int32(w), k), true)
+					}
+				})
+			}
+			time.Sleep(30 * time.Millisecond)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			if err := s.Sync(); !errors.Is(err, ErrClosed) {
+				t.Errorf("Sync after Close: %v", err)
+			}
+			if err := s.Close(); !errors.Is(err, ErrClosed) {
+				t.Errorf("second Close: %v", err)
+			}
+			// Every acknowledged write survived Close.
+			s = mustOpen(t, opts)
+			got, _ := loadAll(t, s)
+			n := 0
+			acked.Range(func(k, _ any) bool {
+				n++
+				if _, ok := got[k.(string)]; !ok {
+					t.Errorf("acknowledged %s lost", k)
+					return false
+				}
+				return true
+			})
+			if n == 0 {
+				t.Error("nothing written")
+			}
+		})
+	}
+}

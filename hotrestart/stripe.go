@@ -68,7 +68,7 @@ type stripe struct {
 	activeSize int64  // bytes placed in the active chunk
 	spareBuf   []byte
 	spareRecs  []pending
-	sealing    sync.WaitGroup // chunks being synced by seal
+	unsynced   int64 // bytes appended to file since the last writeback hint or sync
 }
 
 // newStripe returns stripe idx of s; its writer is started by start.
@@ -159,19 +159,6 @@ func (st *stripe) enqueueRelocations(raws [][]byte, from []loc, storeIDs []uint3
 func (b *batch) wait() error {
 	<-b.done
 	return b.err
-}
-
-// do runs fn on the writer goroutine after the batch pending now has been
-// written, and waits for it.
-func (st *stripe) do(fn func()) error {
-	op := stripeOp{fn: fn, done: make(chan struct{})}
-	select {
-	case st.ops <- op:
-	case <-st.stopped:
-		return ErrClosed
-	}
-	<-op.done
-	return nil
 }
 
 // take swaps the pending batch for an empty one and returns it.
@@ -321,18 +308,12 @@ func (st *stripe) write(b *batch) error {
 			}
 		}
 	}
-	if b.sync {
-		if st.file != nil {
-			if err := fdatasync(st.file); err != nil {
-				return st.s.fail(fmt.Errorf("hotrestart: sync %s: %w", st.file.Name(), err))
-			}
-			st.s.stats.syncs.Add(1)
+	if b.sync && st.file != nil {
+		if err := fdatasync(st.file); err != nil {
+			return st.s.fail(fmt.Errorf("hotrestart: sync %s: %w", st.file.Name(), err))
 		}
-		// Records of this batch in chunks sealed meanwhile are durable
-		// once their seal is.
-		if err := st.waitSeals(); err != nil {
-			return err
-		}
+		st.s.stats.syncs.Add(1)
+		st.unsynced = 0
 	}
 	st.s.stats.batches.Add(1)
 	st.s.stats.bytesWritten.Add(int64(len(b.buf)))
@@ -386,46 +367,51 @@ func (st *stripe) append(id uint32, data []byte) error {
 			f.Close()
 			return err
 		}
-		st.file, st.fileID = f, id
+		st.file, st.fileID, st.unsynced = f, id, 0
 		st.s.stats.chunksCreated.Add(1)
 	}
 	if _, err := st.file.Write(data); err != nil {
 		return fmt.Errorf("hotrestart: append %d bytes to %s: %w", len(data), st.file.Name(), err)
 	}
+	st.unsynced += int64(len(data))
+	if st.unsynced >= writebackBytes {
+		st.ix.mu.Lock()
+		end := st.ix.chunk(id).size
+		st.ix.mu.Unlock()
+		_ = startWriteback(st.file, end-st.unsynced, st.unsynced)
+		st.unsynced = 0
+	}
 	return nil
 }
 
-// seal hands chunk id, which must be the open file, to a goroutine that
-// fdatasyncs and closes it and then marks it sealed, so that the writer
-// goes on with the next chunk meanwhile. waitSeals waits for that.
+// writebackBytes is how much a writer appends before asking the kernel to
+// start writing it out, so that dirty data does not pile up until the
+// fdatasync of a seal.
+const writebackBytes = 1 << 20
+
+// seal fdatasyncs and closes chunk id, which must be the open file, and
+// marks it sealed. It is synchronous on purpose: the next chunk gets no
+// byte before this one is durable, so after a power failure only the last
+// chunk of a stripe can have a torn tail, which is what recovery assumes.
+// (startWriteback keeps the final fdatasync short.)
 func (st *stripe) seal(id uint32) error {
 	if st.file == nil || st.fileID != id {
 		return fmt.Errorf("hotrestart: internal error: sealing chunk %d of stripe %d, which is not open", id, st.idx)
 	}
 	f := st.file
 	st.file, st.fileID = nil, 0
-	st.sealing.Go(func() {
-		err := fdatasync(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			st.s.fail(fmt.Errorf("hotrestart: seal %s: %w", f.Name(), err))
-			return
-		}
-		st.s.stats.syncs.Add(1)
-		st.ix.mu.Lock()
-		st.ix.chunk(id).sealed = true
-		st.ix.mu.Unlock()
-	})
+	err := fdatasync(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("hotrestart: seal %s: %w", f.Name(), err)
+	}
+	st.s.stats.syncs.Add(1)
+	st.ix.mu.Lock()
+	st.ix.chunk(id).sealed = true
+	st.ix.mu.Unlock()
 	return nil
-}
-
-// waitSeals waits until every chunk handed to seal is synced and marked
-// sealed, and returns the store's failure if one of them failed.
-func (st *stripe) waitSeals() error {
-	st.sealing.Wait()
-	return st.s.failure()
 }
 
 // rotate seals the active chunk if it holds anything, so that every record
@@ -441,12 +427,13 @@ func (st *stripe) rotate() error {
 		st.activeSize = 0
 	}
 	st.ix.mu.Unlock()
-	if size > 0 {
-		if err := st.seal(id); err != nil {
-			return st.s.fail(err)
-		}
+	if size == 0 {
+		return nil
 	}
-	return st.waitSeals()
+	if err := st.seal(id); err != nil {
+		return st.s.fail(err)
+	}
+	return nil
 }
 
 // shutdown stops the writer after it has written everything queued, then
@@ -462,13 +449,13 @@ func (st *stripe) shutdown() error {
 	st.space.Broadcast()
 	close(st.stop)
 	<-st.stopped
-	err := st.waitSeals()
 	if st.file == nil {
-		return err
+		return nil
 	}
 	f := st.file
 	st.file = nil
-	if serr := fdatasync(f); serr != nil && err == nil {
+	var err error
+	if serr := fdatasync(f); serr != nil {
 		err = fmt.Errorf("hotrestart: close: %w", serr)
 	}
 	if cerr := f.Close(); cerr != nil && err == nil {

@@ -20,3 +20,13 @@ func fdatasync(f *os.File) error {
 		}
 	}
 }
+
+// syncFileRangeWrite is SYNC_FILE_RANGE_WRITE: start writeback of dirty
+// pages in the range without waiting for it.
+const syncFileRangeWrite = 0x2
+
+// startWriteback asks the kernel to start writing n bytes of f at off to
+// disk, without waiting. It is only a hint.
+func startWriteback(f *os.File, off, n int64) error {
+	return syscall.SyncFileRange(int(f.Fd()), off, n, syncFileRangeWrite)
+}
