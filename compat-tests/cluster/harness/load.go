@@ -44,6 +44,9 @@ type LoadOptions struct {
 	// SlowOp is the latency above which an operation counts as slow.
 	// Default: 1s.
 	SlowOp time.Duration
+	// PartitionCount is used to name the partition of keys in messages.
+	// Default: 271.
+	PartitionCount int
 	// StallTimeout ends the waits of Load early when no write has been
 	// acknowledged for that long. Default: 30s.
 	StallTimeout time.Duration
@@ -70,6 +73,9 @@ func (o *LoadOptions) fill() {
 	}
 	if o.SlowOp <= 0 {
 		o.SlowOp = time.Second
+	}
+	if o.PartitionCount <= 0 {
+		o.PartitionCount = 271
 	}
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = 30 * time.Second
@@ -131,6 +137,49 @@ func (s *keyState) classify(key string, v any) (verdict, string) {
 	}
 }
 
+// inflight is the operation a load goroutine is waiting for.
+type inflight struct {
+	mu    sync.Mutex
+	op    string // "" when none
+	key   string
+	since time.Time
+}
+
+func (f *inflight) set(op, key string) {
+	f.mu.Lock()
+	f.op, f.key, f.since = op, key, time.Now()
+	f.mu.Unlock()
+}
+
+// InFlight describes the operations under way, oldest first, e.g.
+// "3 in flight, oldest: write k-000123 for 31s".
+func (l *Load) InFlight() string {
+	type op struct {
+		desc  string
+		since time.Time
+	}
+	var ops []op
+	for i := range l.inflight {
+		f := &l.inflight[i]
+		f.mu.Lock()
+		if f.op != "" {
+			ops = append(ops, op{fmt.Sprintf("%s %s (partition %d)", f.op, f.key,
+				PartitionOf(f.key, l.opts.PartitionCount)), f.since})
+		}
+		f.mu.Unlock()
+	}
+	if len(ops) == 0 {
+		return "no operation in flight"
+	}
+	slices.SortFunc(ops, func(a, b op) int { return a.since.Compare(b.since) })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d in flight, oldest:", len(ops))
+	for _, o := range ops[:min(3, len(ops))] {
+		fmt.Fprintf(&b, " %s for %s;", o.desc, time.Since(o.since).Round(time.Millisecond))
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
 // Load is a running workload; see [StartLoad].
 type Load struct {
 	opts    LoadOptions
@@ -139,6 +188,9 @@ type Load struct {
 	states  []keyState
 	started time.Time
 
+	ctx      context.Context // parent of every operation's context
+	abort    context.CancelFunc
+	inflight []inflight // per goroutine: the operation under way
 	stopping atomic.Bool
 	wg       sync.WaitGroup
 	done     chan struct{}
@@ -178,7 +230,9 @@ func StartLoad(t testing.TB, client *hazelcast.Client, opts LoadOptions) *Load {
 		}
 	}
 	l := &Load{opts: opts, m: m, keys: keys, states: make([]keyState, len(keys)), started: time.Now(),
-		done: make(chan struct{}), progress: make(chan struct{}, 1), errs: map[string]int{}}
+		done: make(chan struct{}), progress: make(chan struct{}, 1), errs: map[string]int{},
+		inflight: make([]inflight, opts.Goroutines)}
+	l.ctx, l.abort = context.WithCancel(context.Background())
 	for g := range opts.Goroutines {
 		l.wg.Add(1)
 		go l.run(g)
@@ -187,7 +241,12 @@ func StartLoad(t testing.TB, client *hazelcast.Client, opts LoadOptions) *Load {
 		l.wg.Wait()
 		close(l.done)
 	}()
-	t.Cleanup(func() { l.Stop() })
+	// At the end of the test, operations still in flight (a test that
+	// failed on a stalled load) are abandoned rather than waited for.
+	t.Cleanup(func() {
+		l.abort()
+		l.Stop()
+	})
 	return l
 }
 
@@ -210,7 +269,7 @@ func (l *Load) run(g int) {
 			if l.stopping.Load() {
 				return
 			}
-			l.write(i)
+			l.write(g, i)
 			sinceRead++
 			if l.opts.ReadEvery > 0 && sinceRead >= l.opts.ReadEvery {
 				sinceRead = 0
@@ -218,7 +277,7 @@ func (l *Load) run(g int) {
 				for range 4 {
 					j := mine[rng.IntN(len(mine))]
 					if l.states[j].acked > 0 {
-						l.read(j)
+						l.read(g, j)
 						break
 					}
 				}
@@ -228,11 +287,13 @@ func (l *Load) run(g int) {
 }
 
 // write writes the key's next value and records the outcome.
-func (l *Load) write(i int) {
+func (l *Load) write(g, i int) {
 	key, st := l.keys[i], &l.states[i]
+	l.inflight[g].set("write", key)
+	defer l.inflight[g].set("", "")
 	st.issued++
 	seq := st.issued
-	ctx, cancel := context.WithTimeout(context.Background(), l.opts.OpTimeout)
+	ctx, cancel := context.WithTimeout(l.ctx, l.opts.OpTimeout)
 	start := time.Now()
 	var err error
 	if seq%2 == 1 {
@@ -259,9 +320,11 @@ func (l *Load) write(i int) {
 }
 
 // read reads key i back and checks the value.
-func (l *Load) read(i int) {
+func (l *Load) read(g, i int) {
 	key, st := l.keys[i], &l.states[i]
-	ctx, cancel := context.WithTimeout(context.Background(), l.opts.OpTimeout)
+	l.inflight[g].set("read", key)
+	defer l.inflight[g].set("", "")
+	ctx, cancel := context.WithTimeout(l.ctx, l.opts.OpTimeout)
 	start := time.Now()
 	v, err := l.m.Get(ctx, key)
 	lat := time.Since(start)
@@ -381,7 +444,7 @@ func (l *Load) await(timeout time.Duration, cond func() bool) error {
 		case <-l.done:
 			ended = true
 		case <-stall.C:
-			return fmt.Errorf("stalled: no write acknowledged for %s", l.opts.StallTimeout)
+			return fmt.Errorf("stalled: no write acknowledged for %s (%s)", l.opts.StallTimeout, l.InFlight())
 		case <-deadline.C:
 			return fmt.Errorf("timed out after %s", timeout)
 		}
