@@ -27,7 +27,8 @@ type LoadOptions struct {
 	// between the goroutines (goroutine g writes keys g, g+Goroutines, ...).
 	// Default: 10,000.
 	Keys int
-	// KeyList, if set, are the keys instead of Keys generated ones.
+	// KeyList, if set, are the keys instead of Keys generated ones; no key
+	// may appear twice (each key belongs to one goroutine).
 	KeyList []string
 	// Prefix of generated keys. Default: "k".
 	Prefix string
