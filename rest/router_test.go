@@ -23,6 +23,8 @@ type fakeBackend struct {
 	calls     []string
 	nextSeq   int64
 	sawCtxDDL bool
+	// backupHook, when set, runs at the start of HotBackup.
+	backupHook func(ctx context.Context, seq int64) error
 }
 
 func newFakeBackend() *fakeBackend {
@@ -67,6 +69,11 @@ func (f *fakeBackend) Cluster() ClusterInfo { return f.cluster }
 func (f *fakeBackend) Health() HealthInfo   { return f.health }
 func (f *fakeBackend) HotBackup(ctx context.Context, seq int64) (int64, error) {
 	f.record("HotBackup %d", seq)
+	if f.backupHook != nil {
+		if err := f.backupHook(ctx, seq); err != nil {
+			return 0, err
+		}
+	}
 	if f.err != nil {
 		return 0, f.err
 	}
