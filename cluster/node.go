@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -115,10 +116,13 @@ type Node struct {
 	log  zerolog.Logger
 	self MemberInfo
 
-	mu       sync.Mutex
-	view     View
-	joined   bool
-	stopped  bool
+	mu      sync.Mutex
+	view    View
+	joined  bool
+	stopped bool
+	// out: this member learned that the cluster removed it; it no
+	// longer takes part (no heartbeats, no failure detection).
+	out      bool
 	links    map[protocol.UUID]*Link
 	lastSeen map[protocol.UUID]time.Time
 	// suspects are members this member found unreachable; they are not
@@ -128,6 +132,18 @@ type Node struct {
 	views chan [2]View
 	stop  chan struct{}
 	wg    sync.WaitGroup
+	// ready is set once Bind fixed the port and seeds; Serve refuses
+	// connections before.
+	ready atomic.Bool
+}
+
+// Bind sets this member's bound port and the seed addresses. Call it once,
+// before Join; until then Serve refuses member connections.
+func (n *Node) Bind(port int, seeds []string) {
+	n.self.Port = port
+	n.cfg.Self.Port = port
+	n.cfg.Seeds = seeds
+	n.ready.Store(true)
 }
 
 // NewNode returns a node that has not joined yet.
@@ -159,7 +175,7 @@ func (n *Node) View() View {
 func (n *Node) IsMaster() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.joined && n.view.Master().UUID == n.self.UUID
+	return n.joined && !n.out && n.view.Master().UUID == n.self.UUID
 }
 
 func (n *Node) hello() []byte {
@@ -318,8 +334,13 @@ func (n *Node) apply(v View) bool {
 		return false
 	}
 	if !v.Contains(n.self.UUID) {
+		already := n.out
+		n.out = true
 		n.mu.Unlock()
-		n.log.Error().Int32("version", v.Version).Msg("the cluster removed this member")
+		if already {
+			return false
+		}
+		n.log.Info().Int32("version", v.Version).Msg("this member is not in the new member list")
 		if n.cfg.Handler != nil {
 			go n.cfg.Handler.Removed()
 		}
@@ -425,7 +446,7 @@ func (n *Node) check(m MemberInfo) {
 // unreachable handles a member this member cannot talk to.
 func (n *Node) unreachable(m MemberInfo, why string) {
 	n.mu.Lock()
-	if !n.view.Contains(m.UUID) || n.stopped || n.suspects[m.UUID] {
+	if !n.view.Contains(m.UUID) || n.stopped || n.out || n.suspects[m.UUID] {
 		n.mu.Unlock()
 		return
 	}
@@ -474,12 +495,29 @@ func (n *Node) Remove(gone ...protocol.UUID) bool {
 		return false
 	}
 	set := map[protocol.UUID]bool{}
+	var told []*Link
 	for _, u := range gone {
-		set[u] = true
+		if n.view.Contains(u) {
+			set[u] = true
+			if l := n.linkLocked(u); l != nil {
+				told = append(told, l)
+			}
+		}
+	}
+	if len(set) == 0 {
+		n.mu.Unlock()
+		return true
 	}
 	next := n.view.Without(set)
 	n.mu.Unlock()
 	n.publish(next)
+	// The removed members hear it too, so that a leaving member knows it
+	// is out.
+	var e Enc
+	e.View(next)
+	for _, l := range told {
+		l.Send(kindMembers, e.B)
+	}
 	return true
 }
 
@@ -511,6 +549,10 @@ func (n *Node) heartbeats() {
 			return
 		}
 		n.mu.Lock()
+		if n.out {
+			n.mu.Unlock()
+			continue
+		}
 		v := n.view
 		master := v.Master().UUID == n.self.UUID
 		var silent []MemberInfo
@@ -550,6 +592,9 @@ func (in *Inbound) Peer() protocol.UUID { return in.peer }
 // Serve handles one inbound frame. It runs on an event loop and does not
 // block. reply is nil for one-way messages.
 func (n *Node) Serve(in *Inbound, kind byte, payload []byte, reply Reply) error {
+	if !n.ready.Load() {
+		return errors.New("cluster: member connection before this member bound its port")
+	}
 	if kind == kindHello {
 		d := Dec{B: payload}
 		name := d.String()
@@ -596,6 +641,10 @@ func (n *Node) Serve(in *Inbound, kind byte, payload []byte, reply Reply) error 
 		if d.Err() != nil {
 			return fmt.Errorf("cluster: malformed member list: %w", d.Err())
 		}
+		if !n.fromMember(in.peer) {
+			n.log.Debug().Str("from", in.peer.String()).Msg("ignored a member list from a non-member")
+			return nil
+		}
 		go n.apply(v)
 	default:
 		if kind < FirstServiceKind || n.cfg.Handler == nil {
@@ -604,6 +653,32 @@ func (n *Node) Serve(in *Inbound, kind byte, payload []byte, reply Reply) error 
 		n.cfg.Handler.HandleMessage(in.peer, kind, payload, reply)
 	}
 	return nil
+}
+
+// fromMember reports whether u may speak for the cluster to this member:
+// u is in the current view (or this member has not joined yet), and this
+// member has not been removed.
+func (n *Node) fromMember(u protocol.UUID) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.out {
+		return false
+	}
+	return !n.joined || n.view.Contains(u)
+}
+
+// IsMasterOf reports whether u is the master of the current view.
+func (n *Node) IsMasterOf(u protocol.UUID) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !n.out && n.view.Master().UUID == u
+}
+
+// Out reports whether the cluster removed this member.
+func (n *Node) Out() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.out
 }
 
 // admit answers a join request.

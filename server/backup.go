@@ -116,22 +116,20 @@ func (m *Member) replicateClear(p *imap.Partition, name string) {
 	st.batch = append(st.batch, bkItem{op: bkClear, name: name})
 }
 
-// shipBatch sends the partition's pending backup items to its replicas and
-// calls then once every sync backup acknowledged (at once if there are
-// none). With indeterminate set, then gets true if a sync backup did not
-// answer in time. Owner's worker only.
-func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) {
+// shipBatch sends the partition's pending backup items to its replicas.
+// It reports whether sync backups were sent: then it calls then, from
+// another goroutine, once every one acknowledged (indeterminate: one did
+// not answer in time); otherwise then is not called. Owner's worker only.
+func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 	st := &m.pstate[pid].prim
 	batch := st.batch
 	if len(batch) == 0 {
-		then(false)
-		return
+		return false
 	}
 	st.batch = st.batch[:0]
 	t := m.table.Load()
 	if t == nil || t.Levels() < 2 {
-		then(false)
-		return
+		return false
 	}
 	p := m.partitions[pid]
 	// The replica counts of the batch's maps (usually one map).
@@ -191,19 +189,21 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) {
 			continue
 		}
 		if wait == nil {
-			wait = &ackWait{m: m, then: then}
+			wait = newAckWait(m, m.backupTimeout, then)
 		}
 		wait.add()
 		l.Call(kindBackup, e.B, wait.ack)
 	}
 	if wait == nil {
-		then(false)
-		return
+		return false
 	}
-	wait.start(m.backupTimeout)
+	wait.release()
+	return true
 }
 
-// ackWait counts the acks one operation waits for.
+// ackWait counts the acks one operation waits for. left starts at one
+// (held by shipBatch while it sends) so that acks arriving before sending
+// is done cannot finish it early.
 type ackWait struct {
 	m     *Member
 	mu    sync.Mutex
@@ -213,16 +213,27 @@ type ackWait struct {
 	then  func(indeterminate bool)
 }
 
-func (a *ackWait) add() { a.left++ }
-
-func (a *ackWait) start(timeout time.Duration) {
-	a.mu.Lock()
-	if a.done || a.left == 0 {
-		a.mu.Unlock()
-		return
-	}
+func newAckWait(m *Member, timeout time.Duration, then func(bool)) *ackWait {
+	a := &ackWait{m: m, left: 1, then: then}
 	a.timer = time.AfterFunc(timeout, func() { a.finish(true) })
+	return a
+}
+
+func (a *ackWait) add() {
+	a.mu.Lock()
+	a.left++
 	a.mu.Unlock()
+}
+
+// release drops one count; the last one finishes.
+func (a *ackWait) release() {
+	a.mu.Lock()
+	a.left--
+	last := a.left == 0
+	a.mu.Unlock()
+	if last {
+		a.finish(false)
+	}
 }
 
 func (a *ackWait) ack(_ []byte, err error) {
@@ -233,13 +244,7 @@ func (a *ackWait) ack(_ []byte, err error) {
 		return
 	}
 	a.m.stats.backupsAcked.Add(1)
-	a.mu.Lock()
-	a.left--
-	last := a.left == 0 && a.timer != nil
-	a.mu.Unlock()
-	if last {
-		a.finish(false)
-	}
+	a.release()
 }
 
 func (a *ackWait) finish(indeterminate bool) {
@@ -249,9 +254,7 @@ func (a *ackWait) finish(indeterminate bool) {
 		return
 	}
 	a.done = true
-	if a.timer != nil {
-		a.timer.Stop()
-	}
+	a.timer.Stop()
 	a.mu.Unlock()
 	if indeterminate {
 		a.m.stats.backupsTimedOut.Add(1)
@@ -260,31 +263,29 @@ func (a *ackWait) finish(indeterminate bool) {
 }
 
 // replyAfterBackups ships the batch of r's partition and answers r once
-// the sync backups are in.
+// the sync backups are in (at once if there are none).
 func (m *Member) replyAfterBackups(r request, pid int32, b []byte) {
 	if len(m.pstate[pid].prim.batch) == 0 {
 		r.reply(b)
 		return
 	}
-	sync := true
-	m.shipBatch(pid, func(indeterminate bool) {
-		if sync {
-			r.reply(b)
-			return
-		}
-		r.wake = nil
+	async := r
+	async.wake = nil
+	waiting := m.shipBatch(pid, func(indeterminate bool) {
 		if indeterminate {
 			m.log.Warn().Int32("partition", pid).Msg("sync backup not acknowledged in time")
 			if m.failOnIndeterminate {
 				putBuf(b)
-				r.fail(&Error{Code: codeIndeterminate, ClassName: "com.hazelcast.core.IndeterminateOperationStateException",
+				async.fail(&Error{Code: codeIndeterminate, ClassName: "com.hazelcast.core.IndeterminateOperationStateException",
 					Message: "sync backup of the operation was not acknowledged in time"})
 				return
 			}
 		}
-		r.reply(b)
+		async.reply(b)
 	})
-	sync = false
+	if !waiting {
+		r.reply(b)
+	}
 }
 
 // primaryTableChanged runs on the owner's worker when a table arrives.

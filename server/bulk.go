@@ -174,13 +174,17 @@ func (m *Member) perPartition(r request, groups map[int32][]int, fn func(p *imap
 				return
 			}
 			fn(m.partitions[pid], idx, &mu)
-			m.shipBatch(pid, func(bool) {
+			finish := func(r request) {
 				if left.Add(-1) == 0 && !failed.Load() {
 					w := newWriter()
-					r.wake = nil
 					r.reply(respond(&w))
 				}
-			})
+			}
+			async := r
+			async.wake = nil
+			if !m.shipBatch(pid, func(bool) { finish(async) }) {
+				finish(r)
+			}
 		}))
 		if err != nil && !failed.Swap(true) {
 			r.fail(err)

@@ -61,10 +61,25 @@ func registerClientHandlers(add func(int32, handler)) {
 	registerSchemaHandlers(add)
 }
 
+// joined reports whether this member is part of a cluster with a
+// partition table, so that it can serve clients.
+func (m *Member) joined() bool {
+	select {
+	case <-m.tableReady:
+		return true
+	default:
+		return false
+	}
+}
+
 func (m *Member) authenticate(r request) error {
 	req, err := codec.DecodeClientAuthenticationRequest(r.msg)
 	if err != nil {
 		return err
+	}
+	if !m.joined() {
+		r.fail(&Error{Code: codeInstanceNotActive, ClassName: "com.hazelcast.core.HazelcastInstanceNotActiveException", Message: "member is still joining the cluster"})
+		return nil
 	}
 	status := authOK
 	reason := ""

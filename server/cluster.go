@@ -42,9 +42,9 @@ func (h memberHandler) ViewChanged(prev, next cluster.View) { h.m.viewChanged(pr
 
 func (h memberHandler) Removed() { h.m.removedFromCluster() }
 
-// startCluster creates the membership node and joins (or forms) the
-// cluster. It runs after the port is bound.
-func (m *Member) startCluster() error {
+// newNode creates the membership node (New calls it; the port is bound
+// later).
+func (m *Member) newNode() error {
 	hbi, err := m.cfg.IntProperty("hazelcast.heartbeat.interval.seconds", 1)
 	if err != nil {
 		return err
@@ -57,6 +57,22 @@ func (m *Member) startCluster() error {
 	if err != nil {
 		return err
 	}
+	m.node = cluster.NewNode(cluster.Config{
+		ClusterName:       m.cfg.ClusterName,
+		ClusterID:         m.clusterID,
+		Self:              cluster.MemberInfo{UUID: m.uuid, Host: m.host},
+		HeartbeatInterval: time.Duration(hbi) * time.Second,
+		MaxNoHeartbeat:    time.Duration(maxNo) * time.Second,
+		JoinWait:          waitJoin,
+		Logger:            m.opts.Logger,
+		Handler:           memberHandler{m},
+	})
+	return nil
+}
+
+// startCluster joins (or forms) the cluster. It runs after the port is
+// bound.
+func (m *Member) startCluster() error {
 	var seeds []string
 	if m.cfg.Network.Join.TCPIP.Enabled {
 		// An entry without a port means the first three ports of the
@@ -73,16 +89,7 @@ func (m *Member) startCluster() error {
 			seeds = append(seeds, addrs...)
 		}
 	}
-	m.node = cluster.NewNode(cluster.Config{
-		ClusterName:       m.cfg.ClusterName,
-		Self:              cluster.MemberInfo{UUID: m.uuid, Host: m.host, Port: m.port},
-		Seeds:             seeds,
-		HeartbeatInterval: time.Duration(hbi) * time.Second,
-		MaxNoHeartbeat:    time.Duration(maxNo) * time.Second,
-		JoinWait:          waitJoin,
-		Logger:            m.opts.Logger,
-		Handler:           memberHandler{m},
-	})
+	m.node.Bind(m.port, seeds)
 	if err := m.node.Join(); err != nil {
 		return fmt.Errorf("server: join: %w", err)
 	}
@@ -109,9 +116,9 @@ func (m *Member) handleMemberMessage(from protocol.UUID, kind byte, payload []by
 	case kindConnGone:
 		err = m.serveConnGone(from, payload)
 	case kindTable:
-		err = m.serveTable(payload)
+		err = m.serveTable(from, payload)
 	case kindMigrate:
-		err = m.serveMigrate(payload, reply)
+		err = m.serveMigrate(from, payload, reply)
 	case kindMigrateData:
 		err = m.serveMigrateData(from, payload, reply)
 	case kindLeave:

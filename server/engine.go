@@ -96,9 +96,6 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 func (m *Member) readMessages(c *Conn, buf []byte) (int, error) {
 	used := 0
 	if !c.preambleOK && len(buf) >= len(cluster.Preamble) && bytes.Equal(buf[:len(cluster.Preamble)], cluster.Preamble) {
-		if m.node == nil {
-			return 0, fmt.Errorf("member connection before this member joined")
-		}
 		c.preambleOK = true
 		c.member = &cluster.Inbound{}
 		used = len(cluster.Preamble)

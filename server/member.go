@@ -189,6 +189,9 @@ func New(opts Options) (*Member, error) {
 	m.failOnIndeterminate = fi
 	m.mux = m.routes()
 	m.host = m.advertisedHost()
+	if err := m.newNode(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	return m, nil
 }
 

@@ -59,7 +59,11 @@ func replicaIndex(t *partition.ReplicaTable, pid int32, u protocol.UUID) int {
 }
 
 // serveTable installs a partition table sent by the master.
-func (m *Member) serveTable(payload []byte) error {
+func (m *Member) serveTable(from protocol.UUID, payload []byte) error {
+	if !m.node.IsMasterOf(from) {
+		m.log.Debug().Str("from", from.String()).Msg("ignored a partition table from a member that is not the master")
+		return nil
+	}
 	t, err := partition.DecodeReplicaTable(payload)
 	if err != nil {
 		return fmt.Errorf("partition table: %w", err)
@@ -233,7 +237,7 @@ func (m *Member) rebalanceOnce() (bool, error) {
 	if target.Version() == cur.Version() && !sameMembers(target, cur) {
 		target = recompose(target, cur.Version()+1)
 	}
-	if target == cur {
+	if target == cur || len(cur.Diff(target)) == 0 {
 		m.finishLeavers()
 		return true, nil
 	}
@@ -309,7 +313,9 @@ func (m *Member) rebalanceOnce() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("compose table: %w", err)
 	}
-	m.publishTable(reached)
+	if len(cur.Diff(reached)) > 0 {
+		m.publishTable(reached)
+	}
 	if len(migs) > 0 {
 		el := time.Since(start)
 		mb := float64(bytes.Load()) / (1 << 20)
@@ -400,7 +406,10 @@ const migrateChunk = 4 << 20
 
 // serveMigrate hands a partition to another member (master's request). On
 // the partition's worker: snapshot, send, and forward from then on.
-func (m *Member) serveMigrate(payload []byte, reply cluster.Reply) error {
+func (m *Member) serveMigrate(from protocol.UUID, payload []byte, reply cluster.Reply) error {
+	if from != m.uuid && !m.node.IsMasterOf(from) {
+		return fmt.Errorf("migrate: %s is not the master", from)
+	}
 	d := cluster.Dec{B: payload}
 	pid := int32(d.Int())
 	to := d.UUID()
