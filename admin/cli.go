@@ -312,6 +312,9 @@ func backupStatus(ctx context.Context, o *options, seq int64, stdout io.Writer, 
 		st, err := rc.BackupStatus(rctx)
 		cancel()
 		if err != nil {
+			if ctx.Err() != nil && drawn > 0 {
+				return fmt.Errorf("stopped watching: %w", ctx.Err())
+			}
 			return err
 		}
 		var b bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -218,8 +219,8 @@ func (c *Conn) call(ctx context.Context, prefix []byte, encode func(*protocol.Wr
 	stopped := stop()
 	if err != nil {
 		// Failed midway: the stream position is unknown.
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
+		if ctxErr := contextError(ctx, err); ctxErr != nil {
+			err = fmt.Errorf("no answer from the member: %w", ctxErr)
 		}
 		c.err = fmt.Errorf("%w: %v", ErrBroken, err)
 		return nil, err
@@ -249,6 +250,19 @@ func (c *Conn) call(ctx context.Context, prefix []byte, encode func(*protocol.Wr
 	default:
 		return nil, fmt.Errorf("response of type %#x, want %#x", msg.Type(), want)
 	}
+}
+
+// contextError returns the context's error if ctx ended the exchange that
+// failed with err: cancelled, or past its deadline (the socket deadline may
+// fire a moment before the context notices).
+func contextError(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if d, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // exchange writes out and reads up to the response with correlation id.
