@@ -41,7 +41,7 @@
 //
 // CLUSTER_READ:
 //
-//	GET  /hazelcast/rest/management/cluster/state  -> {"status":"success","state":"active"}
+//	GET  /hazelcast/rest/management/cluster/state  -> {"status":"success","state":"active"}  (Filbert extension, no credentials)
 //	POST /hazelcast/rest/management/cluster/state  body name&pass -> same (Hazelcast 4/5 form)
 //	GET  /hazelcast/rest/cluster   -> {"members":[{"address":"[127.0.0.1]:5701","liteMember":false,
 //	                                  "localMember":true,"uuid":"...","memberVersion":"5.3.6"}],
