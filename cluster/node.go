@@ -645,7 +645,9 @@ func (n *Node) Serve(in *Inbound, kind byte, payload []byte, reply Reply) error 
 			n.log.Debug().Str("from", in.peer.String()).Msg("ignored a member list from a non-member")
 			return nil
 		}
-		go n.apply(v)
+		// Synchronously: messages the sender queued after the list (a
+		// partition table) must find it applied.
+		n.apply(v)
 	default:
 		if kind < FirstServiceKind || n.cfg.Handler == nil {
 			return fmt.Errorf("cluster: unknown message kind %d", kind)

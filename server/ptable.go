@@ -124,7 +124,15 @@ func (m *Member) reconcile(pid int32, t *partition.ReplicaTable) {
 	idx := replicaIndex(t, pid, m.uuid)
 	switch {
 	case idx == 0:
-		if !st.active && st.movingTo.IsZero() {
+		if !st.movingTo.IsZero() {
+			// The master published this member as owner after this
+			// member began handing the partition over: the hand-over
+			// did not complete (the new owner died, or the master
+			// changed). This copy is the one to serve.
+			m.log.Warn().Int32("partition", pid).Str("to", st.movingTo.String()).Msg("hand-over abandoned; serving the partition again")
+			st.movingTo = protocol.UUID{}
+		}
+		if !st.active {
 			// Promotion: the master made this member the owner without a
 			// migration (the owner died, or the partition is new). The
 			// data held as a backup, if any, becomes the primary copy.
@@ -172,9 +180,25 @@ func (m *Member) kickRebalance() {
 // table after crashes (promoting backups) and moves partitions towards a
 // balanced placement, publishing what was reached.
 func (m *Member) rebalancer() {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
 	for {
 		select {
 		case <-m.rebalanceKick:
+		case <-tick.C:
+			// Members that missed a table (it raced a member list) get
+			// it again; equal versions are ignored.
+			if m.node.IsMaster() {
+				if t := m.table.Load(); t != nil {
+					b := t.AppendBinary(nil)
+					for _, mi := range m.node.View().Members {
+						if mi.UUID != m.uuid {
+							m.node.Send(mi.UUID, kindTable, b)
+						}
+					}
+				}
+			}
+			continue
 		case <-m.stopping:
 			return
 		}
