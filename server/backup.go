@@ -60,6 +60,9 @@ type backupState struct {
 type mapBackups struct {
 	sync, async int
 	readBackup  bool
+	// persist: the map is written to the Hot Restart store; fsync: each
+	// write is durable before it is acknowledged.
+	persist, fsync bool
 }
 
 func (m *Member) backupsOf(name string) mapBackups {
@@ -68,7 +71,8 @@ func (m *Member) backupsOf(name string) mapBackups {
 		return v.(mapBackups)
 	}
 	c := m.cfg.Map(name)
-	b := mapBackups{sync: c.BackupCount, async: c.AsyncBackupCount, readBackup: c.ReadBackupData}
+	b := mapBackups{sync: c.BackupCount, async: c.AsyncBackupCount, readBackup: c.ReadBackupData,
+		persist: m.cfg.Persistence.Enabled && c.Persistence.Enabled, fsync: c.Persistence.Fsync}
 	if dc, ok := m.dynMaps.Load(name); ok {
 		b = dc.(mapBackups)
 	}
@@ -76,14 +80,17 @@ func (m *Member) backupsOf(name string) mapBackups {
 	return b
 }
 
+// needsBatch reports whether changes to map name must be collected: it
+// has backups in a cluster, or is persistent.
+func (m *Member) needsBatch(name string) bool {
+	b := m.backupsOf(name)
+	return b.persist && m.persist != nil || b.sync+b.async > 0 && m.clustered()
+}
+
 // replicateKey notes that key of map name changed on partition p (owner's
 // worker); shipBatch sends it.
 func (m *Member) replicateKey(p *imap.Partition, name string, key []byte) {
-	if !m.clustered() {
-		return
-	}
-	b := m.backupsOf(name)
-	if b.sync+b.async == 0 {
+	if !m.needsBatch(name) {
 		return
 	}
 	st := &m.pstate[p.ID].prim
@@ -92,11 +99,7 @@ func (m *Member) replicateKey(p *imap.Partition, name string, key []byte) {
 
 // replicateExpiry ships the removal of an expired key to the backups.
 func (m *Member) replicateExpiry(p *imap.Partition, name string, key []byte) {
-	if !m.pstate[p.ID].active || !m.clustered() {
-		return
-	}
-	b := m.backupsOf(name)
-	if b.sync+b.async == 0 {
+	if !m.pstate[p.ID].active || !m.needsBatch(name) {
 		return
 	}
 	st := &m.pstate[p.ID].prim
@@ -105,11 +108,7 @@ func (m *Member) replicateExpiry(p *imap.Partition, name string, key []byte) {
 
 // replicateClear notes that map name was cleared on p.
 func (m *Member) replicateClear(p *imap.Partition, name string) {
-	if !m.clustered() {
-		return
-	}
-	b := m.backupsOf(name)
-	if b.sync+b.async == 0 {
+	if !m.needsBatch(name) {
 		return
 	}
 	st := &m.pstate[p.ID].prim
@@ -127,11 +126,26 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 		return false
 	}
 	st.batch = st.batch[:0]
-	t := m.table.Load()
-	if t == nil || t.Levels() < 2 {
-		return false
-	}
 	p := m.partitions[pid]
+	var wait *ackWait
+	if durable := m.persistItems(p, batch); durable != nil {
+		wait = newAckWait(m, m.backupTimeout+30*time.Second, then)
+		wait.add()
+		go func() {
+			if err := durable(); err != nil {
+				m.log.Error().Err(err).Msg("persistence write failed")
+			}
+			wait.persisted()
+		}()
+	}
+	t := m.table.Load()
+	if t == nil || t.Levels() < 2 || !m.clustered() {
+		if wait == nil {
+			return false
+		}
+		wait.release()
+		return true
+	}
 	// The replica counts of the batch's maps (usually one map).
 	syncN, total := 0, 0
 	for _, it := range batch {
@@ -163,7 +177,6 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 			body.String(it.name)
 		}
 	}
-	var wait *ackWait
 	for i := 1; i <= total; i++ {
 		u := fromPart(t.Replica(pid, i))
 		if u.IsZero() {
@@ -235,6 +248,9 @@ func (a *ackWait) release() {
 		a.finish(false)
 	}
 }
+
+// persisted counts the durable write of the operation's records.
+func (a *ackWait) persisted() { a.release() }
 
 func (a *ackWait) ack(_ []byte, err error) {
 	if err != nil {
@@ -369,7 +385,7 @@ func (m *Member) serveBackup(from protocol.UUID, payload []byte, reply cluster.R
 			}
 			return
 		}
-		if err := applyBackupBody(m.partitions[pid], body); err != nil {
+		if err := m.applyBackupBody(m.partitions[pid], body); err != nil {
 			m.log.Error().Int32("partition", pid).Err(err).Msg("corrupt backup; asking for replica sync")
 			bs.synced = false
 			m.askSync(pid, bs)
@@ -387,7 +403,7 @@ func (m *Member) serveBackup(from protocol.UUID, payload []byte, reply cluster.R
 
 const errMalformedBackup = backupError("malformed backup message")
 
-func applyBackupBody(p *imap.Partition, b []byte) error {
+func (m *Member) applyBackupBody(p *imap.Partition, b []byte) error {
 	d := cluster.Dec{B: b}
 	n := d.Count(2)
 	for i := 0; i < n && d.Err() == nil; i++ {
@@ -404,15 +420,18 @@ func applyBackupBody(p *imap.Partition, b []byte) error {
 			}
 			d.B = d.B[used:]
 			p.ApplyRecord(name, &r)
+			m.persistApplied(p, name, r.Key)
 		case bkRemove:
 			name := d.String()
 			key := d.Bytes()
 			if d.Err() == nil {
 				p.ApplyRemove(name, key)
+				m.persistApplied(p, name, key)
 			}
 		case bkClear:
 			name := d.String()
 			if d.Err() == nil {
+				m.persistClearMap(p, name)
 				p.Clear(name, true)
 			}
 		default:
@@ -486,9 +505,10 @@ func (m *Member) serveSyncData(from protocol.UUID, payload []byte) error {
 		}
 		p := m.partitions[pid]
 		if first {
+			m.persistDropAll(p)
 			p.Reset()
 		}
-		if err := applyRecords(p, data); err != nil {
+		if err := m.applyRecords(p, data); err != nil {
 			m.log.Error().Int32("partition", pid).Err(err).Msg("corrupt replica sync data")
 			bs.asked = false
 			return

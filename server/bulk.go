@@ -197,6 +197,7 @@ func (m *Member) perPartition(r request, groups map[int32][]int, fn func(p *imap
 func (m *Member) clearAll(r request, name string, event int32, respond func(*protocol.Writer) []byte) {
 	counts := make([]int, m.pool.Size())
 	m.fanOut(r, func(p *imap.Partition, slot int) {
+		m.persistClearMap(p, name)
 		counts[slot] += p.Clear(name, event == imap.EventEvictAll)
 		m.replicateClear(p, name)
 		m.shipBatch(p.ID, func(bool) {})

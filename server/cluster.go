@@ -29,6 +29,8 @@ const (
 	kindSyncRequest                                   // one-way (backup to owner): send me the whole partition
 	kindSyncData                                      // one-way (owner to backup): a chunk of the whole partition
 	kindCheck                                         // one-way (owner to backup): replica version and digest
+	kindState                                         // call: a phase of a cluster state change
+	kindBackupCtl                                     // call: hot backup control (prepare, start, interrupt, status)
 )
 
 // memberHandler adapts the member to cluster.Handler.
@@ -90,15 +92,20 @@ func (m *Member) startCluster() error {
 		}
 	}
 	m.node.Bind(m.port, seeds)
+	m.started = time.Now()
 	if err := m.node.Join(); err != nil {
 		return fmt.Errorf("server: join: %w", err)
 	}
 	// The view and the table arrive asynchronously; wait until this member
 	// has a partition table so that it answers clients with one.
+	wait := 30 * time.Second
+	if m.restoredTable() != nil {
+		wait += time.Duration(m.cfg.Persistence.ValidationTimeoutSeconds) * time.Second
+	}
 	select {
 	case <-m.tableReady:
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("server: no partition table 30s after joining")
+	case <-time.After(wait):
+		return fmt.Errorf("server: no partition table %v after joining", wait)
 	}
 	return nil
 }
@@ -141,6 +148,10 @@ func (m *Member) handleMemberMessage(from protocol.UUID, kind byte, payload []by
 		err = m.serveSyncData(from, payload)
 	case kindCheck:
 		err = m.serveCheck(from, payload)
+	case kindState:
+		err = m.serveState(from, payload, reply)
+	case kindBackupCtl:
+		err = m.serveBackupCtl(from, payload, reply)
 	default:
 		err = fmt.Errorf("unknown member message kind %d", kind)
 	}
@@ -209,6 +220,7 @@ func (m *Member) pushPartitionsView() {
 // master rebalances, remote state of departed members is dropped.
 func (m *Member) viewChanged(prev, next cluster.View) {
 	m.memberCount.Store(int32(len(next.Members)))
+	defer m.saveMeta()
 	m.pushMembersView()
 	for _, old := range prev.Members {
 		if !next.Contains(old.UUID) {
@@ -218,6 +230,9 @@ func (m *Member) viewChanged(prev, next cluster.View) {
 	for _, nw := range next.Members {
 		if !prev.Contains(nw.UUID) && nw.UUID != m.uuid {
 			m.sendStateTo(nw.UUID)
+			if m.node.IsMaster() {
+				m.announceState(nw.UUID)
+			}
 		}
 	}
 	m.kickRebalance()

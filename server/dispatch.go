@@ -94,6 +94,10 @@ func (m *Member) serve(r request) error {
 		r.fail(unsupported(fmt.Sprintf("message type %#x (%s) is not supported by Filbert", r.typ, codec.MessageName(r.typ))))
 		return nil
 	}
+	if writes[r.typ] && ClusterState(m.state.Load()) == StatePassive {
+		r.fail(passiveError(codec.MessageName(r.typ)))
+		return nil
+	}
 	if r.sink == nil && r.hops == 0 {
 		if merge := scatterMerge[r.typ]; merge != nil && m.clustered() {
 			m.scatter(r, h, merge)
@@ -115,5 +119,7 @@ func (m *Member) routes() map[int32]handler {
 	}
 	registerClientHandlers(add)
 	registerMapHandlers(add)
+	registerMCHandlers(add)
+	registerBackupHandlers(add)
 	return mux
 }

@@ -207,5 +207,8 @@ func (m *Member) releaseClientLocks(client protocol.UUID) {
 // destroyMap drops a map's data on every partition and its listeners.
 func (m *Member) destroyMap(name string) {
 	m.listeners.dropMap(name)
-	m.onEveryPartition(func(p *imap.Partition) { p.Destroy(name) })
+	m.onEveryPartition(func(p *imap.Partition) {
+		m.persistClearMap(p, name)
+		p.Destroy(name)
+	})
 }

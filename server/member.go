@@ -95,6 +95,11 @@ type Member struct {
 	leftOnce      sync.Once
 	removed       atomic.Bool
 	memberCount   atomic.Int32
+	persist       *persistence
+	started       time.Time
+	state         atomic.Int32 // ClusterState
+	txn           stateTxn
+	migrating     atomic.Bool
 	remotes       remoteConns
 	regs          remoteRegs
 	viewLs        viewListeners
@@ -158,6 +163,9 @@ func New(opts Options) (*Member, error) {
 		leftCh:           make(chan struct{}),
 		heartbeatTimeout: time.Duration(hb) * time.Second,
 	}
+	if err := m.openPersistence(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	m.listeners = newListenerRegistry()
 	m.objects = newObjectRegistry()
 	m.clients = newClientRegistry()
@@ -190,6 +198,12 @@ func New(opts Options) (*Member, error) {
 	m.mux = m.routes()
 	m.host = m.advertisedHost()
 	if err := m.newNode(); err != nil {
+		m.closePersistence()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if err := m.loadPersisted(); err != nil {
+		m.pool.Stop()
+		m.closePersistence()
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	return m, nil
@@ -253,6 +267,7 @@ func (m *Member) Start() error {
 		}
 	}
 	m.pool.Stop()
+	m.closePersistence()
 	return fmt.Errorf("server: could not bind any of ports %v: %w", portRange(ports), lastErr)
 }
 
@@ -327,6 +342,7 @@ func (m *Member) Shutdown(ctx context.Context) error {
 			err = ctx.Err()
 		}
 		m.pool.Stop()
+		m.closePersistence()
 		m.log.Info().Msg("member stopped")
 	})
 	return err

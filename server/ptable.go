@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/filbert/filbert/cluster"
+	"github.com/filbert/filbert/codec"
 	"github.com/filbert/filbert/imap"
 	"github.com/filbert/filbert/partition"
 	"github.com/filbert/filbert/protocol"
@@ -114,6 +115,7 @@ func (m *Member) installTable(t *partition.ReplicaTable) {
 	}
 	wg.Wait()
 	m.pushPartitionsView()
+	m.saveMeta()
 	m.tableOnce.Do(func() { close(m.tableReady) })
 }
 
@@ -159,6 +161,7 @@ func (m *Member) reconcile(pid int32, t *partition.ReplicaTable) {
 		st.prim = primaryState{}
 		if idx < 0 && st.movingTo.IsZero() {
 			if p.EntryCount() > 0 {
+				m.persistDropAll(p)
 				p.Reset()
 			}
 			st.bk = backupState{}
@@ -240,7 +243,20 @@ func (m *Member) rebalanceOnce() (bool, error) {
 	m.leaveMu.Unlock()
 	cur := m.table.Load()
 	if cur == nil {
+		if restored := m.restoredTable(); restored != nil {
+			done, err := m.resumeRestored(restored, view)
+			if !done || err != nil {
+				return false, err
+			}
+			return false, nil
+		}
 		cur = partition.NewReplicaTable(int(m.pcount))
+	}
+	state := ClusterState(m.state.Load())
+	if cur.Version() > 0 && (state == StateFrozen || state == StatePassive) {
+		// The table is fixed in these states: a crashed member's
+		// partitions wait for it.
+		return true, nil
 	}
 	// Crashes first: members gone without handing over lose their
 	// replicas, backups are promoted, and that is published at once.
@@ -255,6 +271,9 @@ func (m *Member) rebalanceOnce() (bool, error) {
 	}
 	if len(data) == 0 {
 		m.finishLeavers()
+		return true, nil
+	}
+	if cur.Version() > 0 && state == StateNoMigration {
 		return true, nil
 	}
 	target := partition.Assign(cur, data, replicaLevels)
@@ -281,6 +300,8 @@ func (m *Member) rebalanceOnce() (bool, error) {
 	var bytes atomic.Int64
 	ok := make([]bool, m.pcount)
 	if len(migs) > 0 {
+		m.migrating.Store(true)
+		defer m.migrating.Store(false)
 		m.log.Info().Int("migrations", len(migs)).Int32("target", target.Version()).Msg("migrations started")
 		sem := make(chan struct{}, 8)
 		var wg sync.WaitGroup
@@ -476,6 +497,8 @@ func (m *Member) serveMigrate(from protocol.UUID, payload []byte, reply cluster.
 			l.Call(kindMigrateData, e.B, func(_ []byte, err error) {
 				_ = m.pool.Submit(pid, worker.Func(func() {
 					if st.movingTo != to {
+						// A table made this member owner again meanwhile.
+						reply(nil, fmt.Errorf("hand-over of partition %d abandoned", pid))
 						return
 					}
 					if err != nil {
@@ -518,14 +541,16 @@ func snapshotChunks(p *imap.Partition, size int, keep func(name string) bool) []
 	return chunks
 }
 
-// applyRecords installs encoded records into p.
-func applyRecords(p *imap.Partition, b []byte) error {
+// applyRecords installs encoded records into p (and its persistent ones
+// into the store).
+func (m *Member) applyRecords(p *imap.Partition, b []byte) error {
 	for len(b) > 0 {
 		name, r, n, err := imap.DecodeRecord(b)
 		if err != nil {
 			return err
 		}
 		p.ApplyRecord(name, &r)
+		m.persistApplied(p, name, r.Key)
 		b = b[n:]
 	}
 	return nil
@@ -545,10 +570,11 @@ func (m *Member) serveMigrateData(from protocol.UUID, payload []byte, reply clus
 		st := &m.pstate[pid]
 		p := m.partitions[pid]
 		if first {
+			m.persistDropAll(p)
 			p.Reset()
 			st.bk = backupState{}
 		}
-		if err := applyRecords(p, data); err != nil {
+		if err := m.applyRecords(p, data); err != nil {
 			m.log.Error().Int32("partition", pid).Err(err).Msg("corrupt migration data")
 			if reply != nil {
 				reply(nil, err)
@@ -634,6 +660,7 @@ func (m *Member) leaveCluster(ctx context.Context) error {
 		select {
 		case <-m.leftCh:
 			m.log.Info().Msg("left the cluster")
+			m.dismissClients(ctx)
 			return nil
 		case <-time.After(2 * time.Second):
 			// The master may have changed; ask again.
@@ -648,4 +675,88 @@ func contextWithTimeout(d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	go func() { <-ctx.Done(); cancel() }()
 	return ctx
+}
+
+// resumeRestored is the first step of a master that restarted on persisted
+// data: it waits (up to validation-timeout-seconds) for the members of the
+// persisted table to come back, then publishes that table so every member
+// serves the partitions it held. Members missing when the timeout ends
+// fail the start under FULL_RECOVERY_ONLY; the partial policies go on
+// without them (their backups are promoted).
+func (m *Member) resumeRestored(t *partition.ReplicaTable, view cluster.View) (bool, error) {
+	var missing []protocol.UUID
+	for _, u := range t.Members() {
+		if !view.Contains(fromPart(u)) {
+			missing = append(missing, fromPart(u))
+		}
+	}
+	timeout := time.Duration(m.cfg.Persistence.ValidationTimeoutSeconds) * time.Second
+	if len(missing) > 0 && time.Since(m.started) < timeout {
+		m.log.Info().Int("waiting_for", len(missing)).Dur("timeout", timeout).Msg("waiting for the members of the persisted cluster")
+		select {
+		case <-time.After(250 * time.Millisecond):
+		case <-m.stopping:
+		}
+		m.kickRebalance()
+		return false, nil
+	}
+	next := recompose(t, t.Version()+1)
+	if len(missing) > 0 {
+		if m.cfg.Persistence.ClusterDataRecoveryPolicy == "FULL_RECOVERY_ONLY" {
+			m.log.Error().Int("missing", len(missing)).Msg("members of the persisted cluster did not come back within validation-timeout-seconds; FULL_RECOVERY_ONLY refuses to start")
+			go func() { _ = m.Shutdown(contextWithTimeout(10 * time.Second)) }()
+			return true, nil
+		}
+		alive := make([]partition.UUID, 0, len(view.Members))
+		for _, mi := range view.Members {
+			alive = append(alive, toPart(mi.UUID))
+		}
+		next = partition.Promote(t, alive)
+		next = recompose(next, t.Version()+1)
+		m.log.Warn().Int("missing", len(missing)).Msg("resuming without some persisted members (partial recovery)")
+	}
+	m.publishTable(next)
+	m.log.Info().Int32("version", next.Version()).Msg("resumed the persisted partition table")
+	return true, nil
+}
+
+// dismissClients tells this member's clients the member list without it,
+// so they move to other members and close their connections, and waits
+// (briefly) for them to do so: closing under a client that is still
+// sending would reset its connection and fail its requests.
+func (m *Member) dismissClients(ctx context.Context) {
+	view := m.node.View()
+	var infos []codec.MemberInfo
+	for _, mi := range m.memberInfos() {
+		if mi.UUID != m.uuid {
+			infos = append(infos, mi)
+		}
+	}
+	ver := view.Version + 1
+	m.viewLs.each(func(c *Conn, corr int64) {
+		w := newWriter()
+		b := codec.EncodeClientAddClusterViewListenerMembersViewEvent(&w, -1, ver, infos)
+		protocol.SetCorrelationID(b, corr)
+		c.send(b)
+	})
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if m.clientConnCount() == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// clientConnCount counts the open client connections.
+func (m *Member) clientConnCount() int {
+	m.connMu.Lock()
+	defer m.connMu.Unlock()
+	n := 0
+	for c := range m.conns {
+		if c.member == nil && c.authenticated.Load() {
+			n++
+		}
+	}
+	return n
 }

@@ -4,6 +4,8 @@
 //	filbert [--config FILE] [--host ADDR] [--log-level LEVEL]   run a member
 //	filbert bench [flags]                                      load test with the official Go client
 //	filbert rc [flags]                                         remote controller for client test suites
+//	filbert backup [flags] start|interrupt|status              cluster-wide hot backups
+//	filbert cluster-state [flags] [get | set STATE]            read or change the cluster state
 //
 // Without --config the member reads ./hazelcast.xml, or an embedded default
 // (cluster-name "dev", port 5701 with auto-increment) when there is none.
@@ -37,6 +39,8 @@ func main() {
 			os.Exit(bench.Main(os.Args[2:], os.Stdout, os.Stderr))
 		case "rc":
 			os.Exit(rc.Main(os.Args[2:], os.Stdout, os.Stderr))
+		case "backup", "cluster-state":
+			os.Exit(adminMain(os.Args[1:], os.Stdout, os.Stderr))
 		}
 	}
 	os.Exit(runMember(os.Args[1:], os.Stderr))
