@@ -10,11 +10,14 @@ import (
 	"github.com/filbert/filbert/protocol"
 )
 
+var lastRetryable atomic.Value
+
 // maxHops bounds how often one request is passed between members while
 // tables disagree; past it the client gets a retryable error.
 const maxHops = 4
 
 func retryable(format string, args ...any) *Error {
+	lastRetryable.Store(fmt.Sprintf(format, args...))
 	return &Error{Code: codeRetryable, ClassName: "com.hazelcast.spi.exception.RetryableHazelcastException",
 		Message: fmt.Sprintf(format, args...)}
 }
@@ -135,6 +138,7 @@ func (m *Member) forward(r request, target protocol.UUID) {
 	m.stats.forwarded.Add(1)
 	m.node.Call(target, kindForward, e.B, func(resp []byte, err error) {
 		if err != nil {
+			m.stats.retryables.Add(1)
 			r.fail(retryable("member %s did not answer: %v", target, err))
 			return
 		}
@@ -179,6 +183,7 @@ func (m *Member) notOwned(r request, pid int32) {
 		target = m.ownerOf(pid)
 	}
 	if target.IsZero() || target == m.uuid {
+		m.stats.retryables.Add(1)
 		r.wake = nil
 		r.fail(retryable("partition %d is migrating to this member", pid))
 		return

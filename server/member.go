@@ -118,6 +118,7 @@ type memberStats struct {
 	forwarded, migratedIn, migratedOut, promotions                atomic.Int64
 	backupsSent, backupsAcked, backupsTimedOut, backupsDropped    atomic.Int64
 	syncRequests, syncsServed, syncsApplied, backupReads, repairs atomic.Int64
+	retryables                                                     atomic.Int64
 }
 
 func (m *Member) isStopping() bool { return m.stopFlag.Load() }
