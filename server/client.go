@@ -329,6 +329,10 @@ func (m *Member) connClosed(c *Conn, err error) {
 	m.listeners.dropConn(c)
 	m.objects.dropConn(c)
 	m.viewLs.drop(c)
+	if c.http != nil {
+		c.http.Stop()
+		return
+	}
 	if c.member != nil {
 		m.log.Debug().Uint64("conn", c.id).Str("remote", c.remote).AnErr("cause", err).Msg("member connection closed")
 		return

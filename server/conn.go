@@ -8,6 +8,7 @@ import (
 
 	"github.com/filbert/filbert/cluster"
 	"github.com/filbert/filbert/protocol"
+	"github.com/filbert/filbert/rest"
 )
 
 // Conn is one client connection. Fields without a comment on locking are
@@ -23,6 +24,8 @@ type Conn struct {
 	preambleOK bool
 	// member is set for connections from other members.
 	member *cluster.Inbound
+	// http is set for REST connections.
+	http *rest.Conn
 	// authenticated is set on the loop and read by workers.
 	authenticated atomic.Bool
 	client        clientInfo

@@ -11,6 +11,7 @@ import (
 
 	"github.com/filbert/filbert/cluster"
 	"github.com/filbert/filbert/protocol"
+	"github.com/filbert/filbert/rest"
 )
 
 // eventHandler adapts the member to gnet's callbacks. Every method runs on
@@ -95,6 +96,21 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 // returns how many bytes were used.
 func (m *Member) readMessages(c *Conn, buf []byte) (int, error) {
 	used := 0
+	if c.http != nil {
+		n, err := c.http.Feed(buf)
+		if err != nil {
+			m.log.Debug().Uint64("conn", c.id).Err(err).Msg("REST request refused")
+		}
+		return n, nil
+	}
+	if !c.preambleOK && len(buf) >= rest.SniffLen && rest.IsHTTP(buf[:rest.SniffLen]) {
+		m.startHTTP(c)
+		n, err := c.http.Feed(buf)
+		if err != nil {
+			m.log.Debug().Uint64("conn", c.id).Err(err).Msg("REST request refused")
+		}
+		return n, nil
+	}
 	if !c.preambleOK && len(buf) >= len(cluster.Preamble) && bytes.Equal(buf[:len(cluster.Preamble)], cluster.Preamble) {
 		c.preambleOK = true
 		c.member = &cluster.Inbound{}

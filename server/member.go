@@ -22,6 +22,7 @@ import (
 	"github.com/filbert/filbert/imap"
 	"github.com/filbert/filbert/partition"
 	"github.com/filbert/filbert/protocol"
+	"github.com/filbert/filbert/rest"
 	"github.com/filbert/filbert/worker"
 )
 
@@ -96,6 +97,7 @@ type Member struct {
 	removed       atomic.Bool
 	memberCount   atomic.Int32
 	persist       *persistence
+	router        *rest.Router
 	started       time.Time
 	state         atomic.Int32 // ClusterState
 	txn           stateTxn
@@ -118,7 +120,7 @@ type memberStats struct {
 	forwarded, migratedIn, migratedOut, promotions                atomic.Int64
 	backupsSent, backupsAcked, backupsTimedOut, backupsDropped    atomic.Int64
 	syncRequests, syncsServed, syncsApplied, backupReads, repairs atomic.Int64
-	retryables                                                     atomic.Int64
+	retryables                                                    atomic.Int64
 }
 
 func (m *Member) isStopping() bool { return m.stopFlag.Load() }
@@ -197,6 +199,7 @@ func New(opts Options) (*Member, error) {
 	}
 	m.failOnIndeterminate = fi
 	m.mux = m.routes()
+	m.router = rest.NewRouter(m.cfg.REST, restBackend{m})
 	m.host = m.advertisedHost()
 	if err := m.newNode(); err != nil {
 		m.closePersistence()

@@ -121,7 +121,7 @@ func (m *Member) openPersistence() error {
 		Dir:          dir,
 		Parallelism:  max(pc.Parallelism, 1),
 		AllowPartial: pc.ClusterDataRecoveryPolicy != "FULL_RECOVERY_ONLY",
-		Logger:       m.log.With().Str("component", "hotrestart").Logger(),
+		Logger:       m.opts.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("persistence: %w", err)
@@ -147,9 +147,6 @@ func (m *Member) openPersistence() error {
 		m.uuid = u
 		if cid, err := parseUUID(meta.ClusterID); err == nil {
 			m.clusterID = cid
-		}
-		if s, err := ParseClusterState(meta.State); err == nil {
-			m.state.Store(int32(s))
 		}
 		p.restored = &meta
 	case errors.Is(err, os.ErrNotExist):

@@ -255,7 +255,19 @@ func (m *Member) rebalanceOnce() (bool, error) {
 	state := ClusterState(m.state.Load())
 	if cur.Version() > 0 && (state == StateFrozen || state == StatePassive) {
 		// The table is fixed in these states: a crashed member's
-		// partitions wait for it.
+		// partitions wait for it, and a member shutting down leaves
+		// without handing over (Hazelcast's cluster shutdown: the data
+		// stays with its persistent owner).
+		m.leaveMu.Lock()
+		var gone []protocol.UUID
+		for u := range m.leavers {
+			gone = append(gone, u)
+			delete(m.leavers, u)
+		}
+		m.leaveMu.Unlock()
+		if len(gone) > 0 {
+			m.node.Remove(gone...)
+		}
 		return true, nil
 	}
 	// Crashes first: members gone without handing over lose their

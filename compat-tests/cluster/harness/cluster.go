@@ -50,6 +50,39 @@ type Options struct {
 	// StopTimeout bounds a graceful shutdown ([Member.Terminate]).
 	// Default: 60s.
 	StopTimeout time.Duration
+	// ConcurrentStart starts every member at once and waits for all of
+	// them (members restarting on persisted data wait for each other
+	// before they announce "member started").
+	ConcurrentStart bool
+	// ClusterName overrides the generated cluster name (a restore from a
+	// hot backup needs the backed-up cluster's name).
+	ClusterName string
+	// Persistence, when set, enables Hot Restart persistence for every
+	// map: member i uses <PersistenceRoot>/member-i/base as base-dir and
+	// <PersistenceRoot>/member-i/backups as backup-dir, through the
+	// FILBERT_MEMBER environment variable the harness sets. REST is
+	// enabled with the CLUSTER_WRITE and PERSISTENCE groups.
+	Persistence *Persistence
+}
+
+// Persistence configures Hot Restart for a cluster.
+type Persistence struct {
+	// Root holds the members' directories (default: the cluster's Dir).
+	Root string
+	// Fsync makes every map write durable before it is acknowledged.
+	Fsync bool
+	// ValidationTimeoutSeconds is the restart validation timeout (default 30).
+	ValidationTimeoutSeconds int
+}
+
+// BaseDir is member index's base-dir under root.
+func (p *Persistence) BaseDir(index int) string {
+	return filepath.Join(p.Root, fmt.Sprintf("member-%d", index), "base")
+}
+
+// BackupDir is member index's backup-dir under root.
+func (p *Persistence) BackupDir(index int) string {
+	return filepath.Join(p.Root, fmt.Sprintf("member-%d", index), "backups")
 }
 
 // maps returns the <map> elements: "default" from the options, then Maps.
@@ -118,7 +151,16 @@ func StartCluster(t testing.TB, n int, opts Options) *Cluster {
 	opts.fill(n)
 	c := &Cluster{t: t, opts: opts, bin: Binary(t), changed: make(chan struct{}), PartitionCount: 271}
 	c.Name = "filbert-" + shortName(t.Name()) + "-" + fmt.Sprint(time.Now().UnixNano()%1e9)
+	if opts.ClusterName != "" {
+		c.Name = opts.ClusterName
+	}
 	c.Dir = logDir(t)
+	if opts.Persistence != nil && opts.Persistence.Root == "" {
+		p := *opts.Persistence
+		p.Root = c.Dir
+		opts.Persistence = &p
+		c.opts.Persistence = &p
+	}
 	base, err := freeBase(uniqueHosts(opts.Hosts), opts.MaxMembers)
 	if err != nil {
 		t.Fatalf("StartCluster: %v", err)
@@ -129,6 +171,33 @@ func StartCluster(t testing.TB, n int, opts Options) *Cluster {
 		t.Fatalf("StartCluster: %v", err)
 	}
 	t.Cleanup(c.cleanup)
+	if opts.ConcurrentStart {
+		c.members = make([]*Member, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			m, err := startProcess(c, i, opts.Hosts[i%len(opts.Hosts)])
+			if err != nil {
+				t.Fatalf("StartCluster: starting member %d: %v", i, err)
+			}
+			c.members[i] = m
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = m.awaitStart(opts.StartTimeout)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("StartCluster: member %d: %v", i, err)
+			}
+		}
+		if err := c.WaitClusterSize(n); err != nil {
+			t.Fatalf("StartCluster: %v", err)
+		}
+		return c
+	}
 	for i := range n {
 		m, err := c.AddMember()
 		if err != nil {
@@ -194,6 +263,33 @@ func (c *Cluster) cleanup() {
 	for _, m := range members {
 		c.t.Logf("%s, pid %d, %s; last lines (%s):\n%s", m, m.Pid, m.exitDescription(), keep, m.Tail(40))
 	}
+}
+
+// Restart starts member index again (after it stopped), with the same
+// configuration and environment (so the same base-dir), and waits for its
+// "member started" line. The returned Member replaces the old one.
+func (c *Cluster) Restart(index int) (*Member, error) {
+	c.mu.Lock()
+	old := c.members[index]
+	c.mu.Unlock()
+	select {
+	case <-old.done:
+	default:
+		return nil, fmt.Errorf("member %d is still running", index)
+	}
+	host := c.opts.Hosts[index%len(c.opts.Hosts)]
+	m, err := startProcess(c, index, host)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.members[index] = m
+	c.mu.Unlock()
+	if err := m.awaitStart(c.opts.StartTimeout); err != nil {
+		_ = m.Kill()
+		return nil, err
+	}
+	return m, nil
 }
 
 // AddMember starts one more member from the cluster's configuration (on
@@ -367,4 +463,12 @@ func (c *Cluster) memberLists() string {
 		}
 	}
 	return b.String()
+}
+
+// PersistenceRootFor returns the persistence root c's members use.
+func (o Options) PersistenceRootFor(c *Cluster) string {
+	if c.opts.Persistence != nil {
+		return c.opts.Persistence.Root
+	}
+	return ""
 }

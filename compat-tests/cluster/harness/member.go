@@ -58,6 +58,12 @@ func (m *Member) String() string {
 // wait for the member to start.
 func startProcess(c *Cluster, index int, host string) (*Member, error) {
 	logPath := fmt.Sprintf("%s/member-%d.log", c.Dir, index)
+	for r := 1; ; r++ {
+		if _, err := os.Stat(logPath); err != nil {
+			break
+		}
+		logPath = fmt.Sprintf("%s/member-%d.restart-%d.log", c.Dir, index, r)
+	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -73,6 +79,7 @@ func startProcess(c *Cluster, index int, host string) (*Member, error) {
 	}
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = c.Dir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("FILBERT_MEMBER=%d", index))
 	cmd.Stdout, cmd.Stderr = pw, pw
 	// Own process group (a terminal's ^C reaches the test binary only),
 	// and killed by the kernel if the test binary dies.

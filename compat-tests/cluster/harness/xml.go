@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net"
+	"path/filepath"
 	"slices"
 	"strconv"
 )
@@ -47,12 +48,30 @@ func renderXML(name string, hosts []string, base, portCount int, opts Options) [
 		}
 		fmt.Fprintf(&b, "                <member>%s:%d-%d</member>\n", esc(host), base, base+portCount-1)
 	}
-	b.WriteString("            </tcp-ip>\n        </join>\n    </network>\n")
+	b.WriteString("            </tcp-ip>\n        </join>\n")
+	if opts.Persistence != nil {
+		b.WriteString("        <rest-api enabled=\"true\">\n            <endpoint-group name=\"CLUSTER_WRITE\" enabled=\"true\"/>\n            <endpoint-group name=\"PERSISTENCE\" enabled=\"true\"/>\n        </rest-api>\n")
+	}
+	b.WriteString("    </network>\n")
+	if p := opts.Persistence; p != nil {
+		vt := p.ValidationTimeoutSeconds
+		if vt <= 0 {
+			vt = 30
+		}
+		b.WriteString("    <persistence enabled=\"true\">\n")
+		fmt.Fprintf(&b, "        <base-dir>%s</base-dir>\n", esc(filepath.Join(p.Root, "member-${FILBERT_MEMBER}", "base")))
+		fmt.Fprintf(&b, "        <backup-dir>%s</backup-dir>\n", esc(filepath.Join(p.Root, "member-${FILBERT_MEMBER}", "backups")))
+		fmt.Fprintf(&b, "        <validation-timeout-seconds>%d</validation-timeout-seconds>\n", vt)
+		b.WriteString("    </persistence>\n")
+	}
 	for _, m := range opts.maps() {
 		fmt.Fprintf(&b, "    <map name=\"%s\">\n", esc(m.Name))
 		fmt.Fprintf(&b, "        <backup-count>%d</backup-count>\n", m.BackupCount)
 		fmt.Fprintf(&b, "        <async-backup-count>%d</async-backup-count>\n", m.AsyncBackupCount)
 		fmt.Fprintf(&b, "        <read-backup-data>%s</read-backup-data>\n", strconv.FormatBool(m.ReadBackupData))
+		if p := opts.Persistence; p != nil {
+			fmt.Fprintf(&b, "        <data-persistence enabled=\"true\" fsync=\"%s\"/>\n", strconv.FormatBool(p.Fsync))
+		}
 		b.WriteString("    </map>\n")
 	}
 	if len(opts.Properties) > 0 {
