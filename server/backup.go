@@ -70,12 +70,9 @@ func (m *Member) backupsOf(name string) mapBackups {
 	if v, ok := m.bkCache.Load(key); ok {
 		return v.(mapBackups)
 	}
-	c := m.cfg.Map(name)
+	c := m.mapConfig(name)
 	b := mapBackups{sync: c.BackupCount, async: c.AsyncBackupCount, readBackup: c.ReadBackupData,
 		persist: m.cfg.Persistence.Enabled && c.Persistence.Enabled, fsync: c.Persistence.Fsync}
-	if dc, ok := m.dynMaps.Load(name); ok {
-		b = dc.(mapBackups)
-	}
 	m.bkCache.Store(key, b)
 	return b
 }
@@ -120,10 +117,25 @@ func (m *Member) replicateClear(p *imap.Partition, name string) {
 // another goroutine, once every one acknowledged (indeterminate: one did
 // not answer in time); otherwise then is not called. Owner's worker only.
 func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
+	waiting, _ := m.shipBatchTo(pid, then, nil)
+	return waiting
+}
+
+// ackTarget names a backup-aware client request: backups acknowledge it
+// to the client directly (Client.localBackupListener events).
+type ackTarget struct {
+	client protocol.UUID
+	corr   int64
+}
+
+// shipBatchTo is shipBatch that, with ackTo set, does not wait for the
+// sync backups (they acknowledge to the client) and reports how many were
+// sent.
+func (m *Member) shipBatchTo(pid int32, then func(indeterminate bool), ackTo *ackTarget) (bool, int) {
 	st := &m.pstate[pid].prim
 	batch := st.batch
 	if len(batch) == 0 {
-		return false
+		return false, 0
 	}
 	st.batch = st.batch[:0]
 	p := m.partitions[pid]
@@ -141,10 +153,10 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 	t := m.table.Load()
 	if t == nil || t.Levels() < 2 || !m.clustered() {
 		if wait == nil {
-			return false
+			return false, 0
 		}
 		wait.release()
-		return true
+		return true, 0
 	}
 	// The replica counts of the batch's maps (usually one map).
 	syncN, total := 0, 0
@@ -153,8 +165,15 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 		syncN = max(syncN, b.sync)
 		total = max(total, b.sync+b.async)
 	}
+	if total > t.Levels()-1 {
+		m.short.Do(func() {
+			m.log.Warn().Int("wanted", total).Int("possible", t.Levels()-1).
+				Msg("fewer members than backups asked for: keeping one copy per other member until more join")
+		})
+	}
 	total = min(total, t.Levels()-1)
 	syncN = min(syncN, total)
+	sent := 0
 	// Encode the records once; each replica's message differs only in
 	// its header.
 	var body cluster.Enc
@@ -188,6 +207,13 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 		e.UUID(m.uuid)
 		e.Uvarint(uint64(i))
 		e.Uvarint(st.ver[i])
+		if ackTo != nil && i <= syncN {
+			e.Bool(true)
+			e.UUID(ackTo.client)
+			e.Varint(ackTo.corr)
+		} else {
+			e.Bool(false)
+		}
 		e.B = append(e.B, body.B...)
 		l := m.node.Link(u)
 		if l == nil {
@@ -201,6 +227,15 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 			}
 			continue
 		}
+		sent++
+		if ackTo != nil {
+			l.Call(kindBackup, e.B, func(_ []byte, err error) {
+				if err == nil {
+					m.stats.backupsAcked.Add(1)
+				}
+			})
+			continue
+		}
 		if wait == nil {
 			wait = newAckWait(m, m.backupTimeout, then)
 		}
@@ -208,10 +243,10 @@ func (m *Member) shipBatch(pid int32, then func(indeterminate bool)) bool {
 		l.Call(kindBackup, e.B, wait.ack)
 	}
 	if wait == nil {
-		return false
+		return false, sent
 	}
 	wait.release()
-	return true
+	return true, sent
 }
 
 // ackWait counts the acks one operation waits for. left starts at one
@@ -285,9 +320,17 @@ func (m *Member) replyAfterBackups(r request, pid int32, b []byte) {
 		r.reply(b)
 		return
 	}
+	var ackTo *ackTarget
+	if r.msg.Flags()&protocol.BackupAware != 0 && m.hasBackupListener(r.c.client.uuid) {
+		ackTo = &ackTarget{client: r.c.client.uuid, corr: r.corr}
+	}
+	acks := 0
 	async := r
 	async.wake = nil
-	waiting := m.shipBatch(pid, func(indeterminate bool) {
+	waiting, sent := m.shipBatchTo(pid, func(indeterminate bool) {
+		if ackTo != nil {
+			protocol.SetBackupAcks(b, uint8(acks))
+		}
 		if indeterminate {
 			m.log.Warn().Int32("partition", pid).Msg("sync backup not acknowledged in time")
 			if m.failOnIndeterminate {
@@ -298,8 +341,12 @@ func (m *Member) replyAfterBackups(r request, pid int32, b []byte) {
 			}
 		}
 		async.reply(b)
-	})
+	}, ackTo)
+	acks = sent
 	if !waiting {
+		if ackTo != nil {
+			protocol.SetBackupAcks(b, uint8(sent))
+		}
 		r.reply(b)
 	}
 }
@@ -355,10 +402,26 @@ func (m *Member) serveBackup(from protocol.UUID, payload []byte, reply cluster.R
 	owner := d.UUID()
 	idx := int(d.Uvarint())
 	ver := d.Uvarint()
+	var ack *ackTarget
+	if d.Bool() {
+		ack = &ackTarget{client: d.UUID(), corr: d.Varint()}
+	}
 	if d.Err() != nil || pid < 0 || pid >= m.pcount {
 		return errMalformedBackup
 	}
 	body := d.B
+	if ack != nil {
+		// The client waits for this member's event, not for the owner.
+		orig := reply
+		reply = func(b []byte, err error) {
+			if err == nil {
+				m.sendBackupEvent(ack)
+			}
+			if orig != nil {
+				orig(b, err)
+			}
+		}
+	}
 	return m.pool.Submit(pid, worker.Func(func() {
 		ps := &m.pstate[pid]
 		bs := &ps.bk
@@ -538,10 +601,20 @@ func (m *Member) replicaChecker() {
 	}
 	t := time.NewTicker(iv)
 	defer t.Stop()
+	mi, err := m.cfg.DurationProperty("filbert.metrics.log.interval", 30*time.Second)
+	if err != nil || mi <= 0 {
+		mi = 30 * time.Second
+	}
+	metrics := time.NewTicker(mi)
+	defer metrics.Stop()
 	for {
 		select {
 		case <-t.C:
+		case <-metrics.C:
+			m.logReplicationStats()
+			continue
 		case <-m.stopping:
+			m.logReplicationStats()
 			return
 		}
 		if !m.clustered() {
@@ -549,6 +622,31 @@ func (m *Member) replicaChecker() {
 		}
 		m.onEveryPartition(func(p *imap.Partition) { m.checkReplicas(p.ID) })
 	}
+}
+
+// logReplicationStats logs the replication counters: backups sent, acked,
+// timed out and dropped, the bytes queued to other members (the lag of
+// async backups), replica syncs and repairs, forwarded requests and reads
+// served from backups.
+func (m *Member) logReplicationStats() {
+	if !m.clustered() && m.stats.backupsSent.Load() == 0 {
+		return
+	}
+	queued := 0
+	for _, mi := range m.node.View().Members {
+		if l := m.node.Link(mi.UUID); l != nil {
+			queued += l.Queued()
+		}
+	}
+	s := &m.stats
+	m.log.Info().Int64("backups_sent", s.backupsSent.Load()).Int64("backups_acked", s.backupsAcked.Load()).
+		Int64("backups_timed_out", s.backupsTimedOut.Load()).Int64("backups_dropped", s.backupsDropped.Load()).
+		Int("queued_bytes", queued).Int64("sync_requests", s.syncRequests.Load()).Int64("syncs_served", s.syncsServed.Load()).
+		Int64("syncs_applied", s.syncsApplied.Load()).Int64("repairs", s.repairs.Load()).
+		Int64("forwarded", s.forwarded.Load()).Int64("backup_reads", s.backupReads.Load()).
+		Int64("client_acks", s.clientAcks.Load()).Int64("promotions", s.promotions.Load()).
+		Int64("migrated_in", s.migratedIn.Load()).Int64("migrated_out", s.migratedOut.Load()).
+		Msg("replication stats")
 }
 
 // checkReplicas sends the replica version and digest to each backup of pid.
@@ -651,4 +749,61 @@ func (m *Member) readFromBackup(r request, pid int32, name string, key []byte) b
 	r.wake = &m.wakeLists[m.pool.WorkerOf(pid)]
 	r.reply(b)
 	return true
+}
+
+// backupListeners are the client connections registered with
+// Client.localBackupListener, by client.
+type backupListeners struct {
+	mu sync.Mutex
+	ls map[protocol.UUID]backupListener
+}
+
+type backupListener struct {
+	c    *Conn
+	corr int64
+}
+
+func (m *Member) addBackupListener(c *Conn, corr int64) {
+	b := &m.bkListeners
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ls == nil {
+		b.ls = map[protocol.UUID]backupListener{}
+	}
+	b.ls[c.client.uuid] = backupListener{c: c, corr: corr}
+}
+
+func (m *Member) dropBackupListener(c *Conn) {
+	b := &m.bkListeners
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if l, ok := b.ls[c.client.uuid]; ok && l.c == c {
+		delete(b.ls, c.client.uuid)
+	}
+}
+
+func (m *Member) hasBackupListener(client protocol.UUID) bool {
+	b := &m.bkListeners
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.ls[client]
+	return ok
+}
+
+// sendBackupEvent acknowledges a backup to the client that sent the
+// operation, on the connection it registered its backup listener on.
+func (m *Member) sendBackupEvent(a *ackTarget) {
+	b := &m.bkListeners
+	b.mu.Lock()
+	l, ok := b.ls[a.client]
+	b.mu.Unlock()
+	if !ok {
+		return
+	}
+	w := newWriter()
+	ev := codec.EncodeClientLocalBackupListenerBackupEvent(&w, -1, a.corr)
+	protocol.SetCorrelationID(ev, l.corr)
+	protocol.SetInitialFlags(ev, protocol.BackupEvent)
+	l.c.send(ev)
+	m.stats.clientAcks.Add(1)
 }

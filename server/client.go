@@ -47,8 +47,11 @@ func registerClientHandlers(add func(int32, handler)) {
 	add(codec.ClientAddDistributedObjectListenerRequestType, (*Member).addDistributedObjectListener)
 	add(codec.ClientRemoveDistributedObjectListenerRequestType, (*Member).removeDistributedObjectListener)
 	add(codec.ClientLocalBackupListenerRequestType, func(m *Member, r request) error {
-		// A single member has no backups, so no backup events will follow;
-		// the registration still gets an id, as clients expect.
+		// Backups of this client's backup-aware requests are acknowledged
+		// to it through this registration.
+		if r.sink == nil {
+			m.addBackupListener(r.c, r.corr)
+		}
 		w := newWriter()
 		r.reply(codec.EncodeClientLocalBackupListenerResponse(&w, newUUID()))
 		return nil
@@ -329,6 +332,7 @@ func (m *Member) connClosed(c *Conn, err error) {
 	m.listeners.dropConn(c)
 	m.objects.dropConn(c)
 	m.viewLs.drop(c)
+	m.dropBackupListener(c)
 	if c.http != nil {
 		c.http.Stop()
 		return

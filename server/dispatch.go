@@ -121,5 +121,6 @@ func (m *Member) routes() map[int32]handler {
 	registerMapHandlers(add)
 	registerMCHandlers(add)
 	registerBackupHandlers(add)
+	registerDynamicConfigHandlers(add)
 	return mux
 }

@@ -23,6 +23,7 @@ const (
 	codeUnsupportedOperation  int32 = 61
 	codeNullPointer           int32 = 41
 	codeOperationTimeout      int32 = 42
+	codeInvalidConfiguration  int32 = 32
 )
 
 // Error is an error with the Hazelcast code and Java class name clients use

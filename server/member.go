@@ -97,6 +97,9 @@ type Member struct {
 	removed       atomic.Bool
 	memberCount   atomic.Int32
 	persist       *persistence
+	bkListeners   backupListeners
+	dyn           dynConfigs
+	short         sync.Once
 	router        *rest.Router
 	started       time.Time
 	state         atomic.Int32 // ClusterState
@@ -120,7 +123,7 @@ type memberStats struct {
 	forwarded, migratedIn, migratedOut, promotions                atomic.Int64
 	backupsSent, backupsAcked, backupsTimedOut, backupsDropped    atomic.Int64
 	syncRequests, syncsServed, syncsApplied, backupReads, repairs atomic.Int64
-	retryables                                                    atomic.Int64
+	retryables, clientAcks                                        atomic.Int64
 }
 
 func (m *Member) isStopping() bool { return m.stopFlag.Load() }
@@ -180,7 +183,7 @@ func New(opts Options) (*Member, error) {
 	m.partitions = make([]*imap.Partition, pc)
 	m.pstate = make([]pstate, pc)
 	mapCfg := func(name string) imap.MapConfig {
-		c := m.cfg.Map(name)
+		c := m.mapConfig(name)
 		return imap.MapConfig{TTLSeconds: c.TTLSeconds, MaxIdleSeconds: c.MaxIdleSeconds}
 	}
 	for i := range m.partitions {

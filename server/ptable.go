@@ -456,6 +456,7 @@ func (m *Member) sendStateTo(u protocol.UUID) {
 		}
 	}
 	m.replayRegistrations(u)
+	m.replayDynamicConfig(u)
 }
 
 // migrateChunk bounds one migration or sync message.
