@@ -69,6 +69,11 @@ type MapConfig struct {
 	AsyncBackupCount int
 	// ReadBackupData allows reads to be served from a local backup.
 	ReadBackupData bool
+	// BackupReadAccessForwarding (Filbert's <backup-read-access-forwarding>)
+	// makes reads served from a backup count on the primary, in batches
+	// about once a second, so that entries read only through backups do
+	// not expire by max-idle. Default false: backup reads touch nothing.
+	BackupReadAccessForwarding bool
 	// TTLSeconds is <time-to-live-seconds>; 0 means entries never expire.
 	TTLSeconds int
 	// MaxIdleSeconds is <max-idle-seconds>; 0 means no idle expiry.
@@ -265,6 +270,10 @@ func (p *parser) parseMap(e *element) {
 		case "read-backup-data":
 			if p.once(seen, ch, ctx) {
 				p.setBool(ch, ctx, key, &mc.ReadBackupData)
+			}
+		case "backup-read-access-forwarding":
+			if p.once(seen, ch, ctx) {
+				p.setBool(ch, ctx, key, &mc.BackupReadAccessForwarding)
 			}
 		case "in-memory-format":
 			if p.once(seen, ch, ctx) {

@@ -54,12 +54,17 @@ type backupState struct {
 	// held are acks of backups that arrived while out of sync; the sync
 	// snapshot covers them.
 	held []cluster.Reply
+	// touches are backup reads to report to the owner.
+	touches []bkItem
 }
 
 // mapBackups is what replication needs of a map's configuration.
 type mapBackups struct {
 	sync, async int
 	readBackup  bool
+	// forwardAccess: backup reads are reported to the owner (as hits and
+	// accesses) in batches.
+	forwardAccess bool
 	// persist: the map is written to the Hot Restart store; fsync: each
 	// write is durable before it is acknowledged.
 	persist, fsync bool
@@ -71,7 +76,7 @@ func (m *Member) backupsOf(name string) mapBackups {
 		return v.(mapBackups)
 	}
 	c := m.mapConfig(name)
-	b := mapBackups{sync: c.BackupCount, async: c.AsyncBackupCount, readBackup: c.ReadBackupData,
+	b := mapBackups{sync: c.BackupCount, async: c.AsyncBackupCount, readBackup: c.ReadBackupData, forwardAccess: c.BackupReadAccessForwarding,
 		persist: m.cfg.Persistence.Enabled && c.Persistence.Enabled, fsync: c.Persistence.Fsync}
 	m.bkCache.Store(key, b)
 	return b
@@ -607,8 +612,15 @@ func (m *Member) replicaChecker() {
 	}
 	metrics := time.NewTicker(mi)
 	defer metrics.Stop()
+	touch := time.NewTicker(time.Second)
+	defer touch.Stop()
 	for {
 		select {
+		case <-touch.C:
+			if m.clustered() {
+				m.onEveryPartition(func(p *imap.Partition) { m.flushTouches(p.ID) })
+			}
+			continue
 		case <-t.C:
 		case <-metrics.C:
 			m.logReplicationStats()
@@ -734,18 +746,27 @@ func (m *Member) readFromBackup(r request, pid int32, name string, key []byte) b
 		return false
 	}
 	p := m.partitions[pid]
+	v := p.Peek(name, key)
+	if v == nil {
+		// Absent here: the owner decides (the copy may lag, or an idle
+		// deadline the owner extended may have passed here).
+		return false
+	}
 	w := newWriter()
 	var b []byte
 	switch r.typ {
 	case codec.MapGetRequestType:
-		b = codec.EncodeMapGetResponse(&w, p.Peek(name, key))
+		b = codec.EncodeMapGetResponse(&w, v)
 	case codec.MapContainsKeyRequestType:
-		b = codec.EncodeMapContainsKeyResponse(&w, p.Peek(name, key) != nil)
+		b = codec.EncodeMapContainsKeyResponse(&w, true)
 	default:
 		putBuf(w.Finish())
 		return false
 	}
 	m.stats.backupReads.Add(1)
+	if m.backupsOf(name).forwardAccess {
+		bs.touches = append(bs.touches, bkItem{name: name, key: append([]byte(nil), key...)})
+	}
 	r.wake = &m.wakeLists[m.pool.WorkerOf(pid)]
 	r.reply(b)
 	return true
@@ -806,4 +827,51 @@ func (m *Member) sendBackupEvent(a *ackTarget) {
 	protocol.SetInitialFlags(ev, protocol.BackupEvent)
 	l.c.send(ev)
 	m.stats.clientAcks.Add(1)
+}
+
+// flushTouches reports a partition's backup reads to its owner. Worker
+// only.
+func (m *Member) flushTouches(pid int32) {
+	bs := &m.pstate[pid].bk
+	if len(bs.touches) == 0 {
+		return
+	}
+	var e cluster.Enc
+	e.Varint(int64(pid))
+	e.Uvarint(uint64(len(bs.touches)))
+	for _, t := range bs.touches {
+		e.String(t.name)
+		e.Bytes(t.key)
+	}
+	bs.touches = bs.touches[:0]
+	m.node.Send(bs.owner, kindTouch, e.B)
+}
+
+// serveTouch records, on the owner, reads another member served from its
+// backup copy.
+func (m *Member) serveTouch(payload []byte) error {
+	d := cluster.Dec{B: payload}
+	pid := int32(d.Int())
+	n := d.Count(2)
+	type item struct {
+		name string
+		key  []byte
+	}
+	items := make([]item, 0, n)
+	for i := 0; i < n; i++ {
+		items = append(items, item{d.String(), d.Bytes()})
+	}
+	if d.Err() != nil || pid < 0 || pid >= m.pcount {
+		return errMalformedBackup
+	}
+	return m.pool.Submit(pid, worker.Func(func() {
+		if !m.pstate[pid].active {
+			return
+		}
+		p := m.partitions[pid]
+		for _, it := range items {
+			p.Get(it.name, it.key)
+		}
+		m.shipBatch(pid, func(bool) {})
+	}))
 }

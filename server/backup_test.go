@@ -90,13 +90,15 @@ func TestReadBackupData(t *testing.T) {
 	tc := newTestCluster(t, 2, func(c *config.Config) {
 		on := config.DefaultMapConfig()
 		on.ReadBackupData = true
-		c.Maps = map[string]config.MapConfig{"rbd-on": on}
+		fwd := on
+		fwd.BackupReadAccessForwarding = true
+		c.Maps = map[string]config.MapConfig{"rbd-on": on, "rbd-fwd": fwd}
 	})
 	key := "hot"
 	_, owner, backup := ownerAndBackup(t, tc, stringData(key))
 	c := tc.client(backup.Addr(), true)
 	ctx := context.Background()
-	for _, name := range []string{"rbd-on", "rbd-off"} {
+	for _, name := range []string{"rbd-on", "rbd-off", "rbd-fwd"} {
 		mp, err := c.GetMap(ctx, name)
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +121,19 @@ func TestReadBackupData(t *testing.T) {
 		}
 		t.Logf("%s: %d reads served from the backup, %d forwarded; hits on the owner %d", name, local, forwarded, view.Hits)
 		switch name {
+		case "rbd-fwd":
+			// Backup reads reach the primary in batches, about once a
+			// second, as hits.
+			deadline := time.Now().Add(5 * time.Second)
+			for view.Hits < 10 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+				if view, err = mp.GetEntryView(ctx, key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if local != 10 || view.Hits < 10 {
+				t.Errorf("backup-read-access-forwarding: %d local reads, %d hits on the primary; want 10 and >= 10", local, view.Hits)
+			}
 		case "rbd-on":
 			if local != 10 || forwarded != 0 {
 				t.Errorf("read-backup-data true: %d local reads, %d forwarded; want 10 and 0", local, forwarded)

@@ -31,6 +31,7 @@ const (
 	kindCheck                                         // one-way (owner to backup): replica version and digest
 	kindState                                         // call: a phase of a cluster state change
 	kindBackupCtl                                     // call: hot backup control (prepare, start, interrupt, status)
+	kindTouch                                         // one-way (backup to owner): reads served from a backup copy
 )
 
 // memberHandler adapts the member to cluster.Handler.
@@ -152,6 +153,8 @@ func (m *Member) handleMemberMessage(from protocol.UUID, kind byte, payload []by
 		err = m.serveState(from, payload, reply)
 	case kindBackupCtl:
 		err = m.serveBackupCtl(from, payload, reply)
+	case kindTouch:
+		err = m.serveTouch(payload)
 	default:
 		err = fmt.Errorf("unknown member message kind %d", kind)
 	}
