@@ -570,7 +570,7 @@ func (n *Node) heartbeats() {
 		e.Varint(int64(v.Version))
 		for _, m := range v.Members {
 			if l := n.Link(m.UUID); l != nil {
-				l.Send(kindHeartbeat, e.B)
+				l.Call(kindHeartbeat, e.B, n.heartbeatAnswer)
 			}
 		}
 		for _, m := range silent {
@@ -624,10 +624,24 @@ func (n *Node) Serve(in *Inbound, kind byte, payload []byte, reply Reply) error 
 	}
 	n.mu.Unlock()
 	switch kind {
-	case kindPing, kindHeartbeat:
+	case kindPing:
 		if reply != nil {
 			reply(nil, nil)
 		}
+	case kindHeartbeat:
+		if reply == nil {
+			return nil
+		}
+		n.mu.Lock()
+		stranger := n.joined && !n.out && n.view.Master().UUID == n.self.UUID && !n.view.Contains(in.peer)
+		n.mu.Unlock()
+		if stranger {
+			// A member this cluster removed (it was unreachable) is back:
+			// tell it, so it rejoins as a new member.
+			reply(nil, errNotMember)
+			return nil
+		}
+		reply(nil, nil)
 	case kindJoin:
 		d := Dec{B: payload}
 		m := d.member()
@@ -681,6 +695,30 @@ func (n *Node) Out() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.out
+}
+
+// errNotMember is the master's answer to heartbeats from removed members.
+var errNotMember = errors.New(notMemberText)
+
+const notMemberText = "not a member of this cluster"
+
+// heartbeatAnswer learns from the master that this member was removed.
+func (n *Node) heartbeatAnswer(_ []byte, err error) {
+	var re *RemoteError
+	if err == nil || !errors.As(err, &re) || re.Text != notMemberText {
+		return
+	}
+	n.mu.Lock()
+	already := n.out || n.stopped
+	n.out = true
+	n.mu.Unlock()
+	if already {
+		return
+	}
+	n.log.Warn().Msg("the master says this member is no longer in the cluster")
+	if n.cfg.Handler != nil {
+		go n.cfg.Handler.Removed()
+	}
 }
 
 // admit answers a join request.

@@ -249,12 +249,22 @@ func (m *Member) removedFromCluster() {
 		m.leftOnce.Do(func() { close(m.leftCh) })
 		return
 	}
-	m.log.Error().Msg("this member was removed from the cluster; shutting down (restart it to rejoin as a new member)")
+	m.log.Error().Msg("this member was removed from the cluster; stopping so that it can rejoin as a new member")
 	go func() {
 		m.removed.Store(true)
+		m.removedOnce.Do(func() { close(m.removedCh) })
 		_ = m.Shutdown(contextWithTimeout(10 * time.Second))
+		m.doneOnce.Do(func() { close(m.doneCh) })
 	}()
 }
+
+// Removed is closed when the cluster removed this member (it was
+// unreachable longer than hazelcast.max.no.heartbeat.seconds). The member
+// then stops itself; its owner may start a new Member to rejoin.
+func (m *Member) Removed() <-chan struct{} { return m.removedCh }
+
+// Done is closed when a member that removed itself has stopped.
+func (m *Member) Done() <-chan struct{} { return m.doneCh }
 
 // call sends a request to member u, or serves it here when u is this
 // member.

@@ -98,6 +98,10 @@ type Member struct {
 	memberCount   atomic.Int32
 	persist       *persistence
 	bkListeners   backupListeners
+	removedCh     chan struct{}
+	removedOnce   sync.Once
+	doneCh        chan struct{}
+	doneOnce      sync.Once
 	dyn           dynConfigs
 	short         sync.Once
 	router        *rest.Router
@@ -167,6 +171,8 @@ func New(opts Options) (*Member, error) {
 		stopping:         make(chan struct{}),
 		leavers:          make(map[protocol.UUID]bool),
 		leftCh:           make(chan struct{}),
+		removedCh:        make(chan struct{}),
+		doneCh:           make(chan struct{}),
 		heartbeatTimeout: time.Duration(hb) * time.Second,
 	}
 	if err := m.openPersistence(); err != nil {

@@ -81,15 +81,6 @@ func runMember(args []string, stderr *os.File) int {
 	// that stops it right after "member started" gets a graceful shutdown.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	m, err := server.New(server.Options{Config: cfg, Logger: log, BindHost: *host})
-	if err != nil {
-		log.Error().Err(err).Msg("member not started")
-		return 1
-	}
-	if err := m.Start(); err != nil {
-		log.Error().Err(err).Msg("member not started")
-		return 1
-	}
 	// Keep the heap's headroom to max(10% of live data, 16 MiB) instead of
 	// Go's 100%, unless the operator chose GOGC.
 	gcCtx, stopGC := context.WithCancel(context.Background())
@@ -97,15 +88,34 @@ func runMember(args []string, stderr *os.File) int {
 	if os.Getenv("GOGC") == "" {
 		go gctune.Run(gcCtx, gctune.Config{})
 	}
-	s := <-sig
-	log.Info().Str("signal", s.String()).Msg("shutting down")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.Shutdown(ctx); err != nil {
-		log.Error().Err(err).Msg("shutdown incomplete")
-		return 1
+	for {
+		m, err := server.New(server.Options{Config: cfg, Logger: log, BindHost: *host})
+		if err != nil {
+			log.Error().Err(err).Msg("member not started")
+			return 1
+		}
+		if err := m.Start(); err != nil {
+			log.Error().Err(err).Msg("member not started")
+			return 1
+		}
+		select {
+		case s := <-sig:
+			log.Info().Str("signal", s.String()).Msg("shutting down")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := m.Shutdown(ctx); err != nil {
+				log.Error().Err(err).Msg("shutdown incomplete")
+				return 1
+			}
+			return 0
+		case <-m.Removed():
+			// The cluster dropped this member (it was unreachable too
+			// long): its data is stale. It stopped; start again and join
+			// as a new member.
+			<-m.Done()
+			log.Warn().Msg("removed from the cluster; rejoining as a new member")
+		}
 	}
-	return 0
 }
 
 // loadConfig reads path, or ./hazelcast.xml, or the embedded default, and

@@ -382,3 +382,29 @@ func describeOwner(c *harness.Cluster, uuid string) string {
 	}
 	return "unknown member " + uuid
 }
+
+// TestRemovedMemberRejoinsAsNew: a member hung (SIGSTOP) longer than
+// hazelcast.max.no.heartbeat.seconds is removed; when it resumes it learns
+// it is out and rejoins as a new member (a new uuid).
+func TestRemovedMemberRejoinsAsNew(t *testing.T) {
+	multiMember(t)
+	c := harness.StartCluster(t, 3, harness.Options{Properties: map[string]string{"hazelcast.max.no.heartbeat.seconds": "2"}})
+	victim := c.Member(2)
+	oldUUID := victim.UUID
+	mark := c.Member(0).Mark()
+	must(t, victim.Pause(), "SIGSTOP")
+	_, err := c.Member(0).WaitLogAfter(mark, harness.MemberListSize(2), 20*time.Second)
+	must(t, err, "member list without the hung member")
+	vmark := victim.Mark()
+	must(t, victim.Resume(), "SIGCONT")
+	_, err = victim.WaitLogAfter(vmark, harness.Message("removed from the cluster; rejoining as a new member"), 20*time.Second)
+	must(t, err, "the resumed member notices it was removed")
+	line, err := victim.WaitLogAfter(vmark, harness.Message(harness.MsgMemberStarted), 30*time.Second)
+	must(t, err, "the member starts again")
+	newUUID := line.Str("uuid")
+	if newUUID == "" || newUUID == oldUUID {
+		t.Fatalf("rejoined with uuid %q, before %q: want a new identity", newUUID, oldUUID)
+	}
+	_, err = c.Member(0).WaitLogAfter(mark, harness.MemberListSize(3), 20*time.Second)
+	must(t, err, "member list with the rejoined member")
+}
