@@ -104,6 +104,11 @@ func (m *Member) readMessages(c *Conn, buf []byte) (int, error) {
 		return n, nil
 	}
 	if !c.preambleOK && len(buf) >= rest.SniffLen && rest.IsHTTP(buf[:rest.SniffLen]) {
+		if !m.cfg.REST.Enabled {
+			// As Hazelcast: without <rest-api enabled="true"> an HTTP
+			// request is refused by closing the connection.
+			return 0, fmt.Errorf("HTTP request but the REST API is not enabled (<rest-api enabled=\"true\">)")
+		}
 		m.startHTTP(c)
 		n, err := c.http.Feed(buf)
 		if err != nil {
