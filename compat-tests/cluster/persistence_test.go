@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -326,5 +327,81 @@ func TestHotBackupAndRestore(t *testing.T) {
 	}
 	if after > 0 {
 		t.Errorf("restored cluster holds %d keys written after the backup call returned", after)
+	}
+}
+
+// runCLI runs the filbert binary's admin subcommands against a member.
+func runCLI(t *testing.T, c *harness.Cluster, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(harness.Binary(t), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("filbert %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestHotBackupWhilePassiveIsExact: with the cluster PASSIVE during the
+// backup (set through the CLI), the restored cluster holds exactly the map.
+func TestHotBackupWhilePassiveIsExact(t *testing.T) {
+	multiMember(t)
+	keys := sized(3000, 30000)
+	opts := harness.Options{BackupCount: 1, Persistence: &harness.Persistence{}}
+	c := harness.StartCluster(t, 3, opts)
+	_, err := c.WaitPartitionsSettled(settleTimeout)
+	must(t, err, "initial partition table")
+	cl := c.NewClient(t, harness.ClientOptions{})
+	ctx := context.Background()
+	mp, err := cl.GetMap(ctx, "exact")
+	must(t, err, "map")
+	for i := 0; i < keys; i++ {
+		must(t, mp.Set(ctx, fmt.Sprintf("k-%d", i), i), "write")
+	}
+	for i := 0; i < keys; i += 3 {
+		_, err := mp.Remove(ctx, fmt.Sprintf("k-%d", i))
+		must(t, err, "remove")
+	}
+	want, err := mp.Size(ctx)
+	must(t, err, "size")
+	addr := c.Member(0).Addr
+	out := runCLI(t, c, "cluster-state", "--address", addr, "--cluster-name", c.Name, "set", "PASSIVE")
+	t.Logf("cluster-state set PASSIVE: %s", strings.TrimSpace(out))
+	if err := mp.Set(ctx, "refused", 1); err == nil {
+		t.Errorf("a write succeeded while the cluster was PASSIVE")
+	}
+	const seq = 7
+	out = runCLI(t, c, "backup", "--address", addr, "--cluster-name", c.Name, "start", "--seq", fmt.Sprint(seq), "--watch")
+	t.Logf("backup start --watch: %s", strings.TrimSpace(out))
+	st := waitBackup(t, c, seq)
+	for _, m := range st.Members {
+		if m.Completed != m.Total {
+			t.Errorf("member %s: backup SUCCESS with %d of %d chunks", m.Member, m.Completed, m.Total)
+		}
+	}
+	runCLI(t, c, "cluster-state", "--address", addr, "--cluster-name", c.Name, "set", "ACTIVE")
+
+	root := t.TempDir()
+	for i := range 3 {
+		src := filepath.Join(opts.PersistenceRootFor(c), fmt.Sprintf("member-%d", i), "backups", fmt.Sprintf("backup-%d", seq))
+		copyTree(t, src, filepath.Join(root, fmt.Sprintf("member-%d", i), "base"))
+	}
+	stopAll(t, c, true)
+	r := harness.StartCluster(t, 3, harness.Options{BackupCount: 1, ClusterName: c.Name, ConcurrentStart: true,
+		Persistence: &harness.Persistence{Root: root}})
+	_, err = r.WaitPartitionsSettled(settleTimeout)
+	must(t, err, "restored partition table")
+	rc := r.NewClient(t, harness.ClientOptions{})
+	rm, err := rc.GetMap(ctx, "exact")
+	must(t, err, "map")
+	got, err := rm.Size(ctx)
+	must(t, err, "size")
+	if got != want {
+		t.Errorf("restored map has %d entries, the map had %d", got, want)
+	}
+	for i := 0; i < keys; i++ {
+		v, err := rm.Get(ctx, fmt.Sprintf("k-%d", i))
+		must(t, err, "get")
+		if (i%3 == 0) != (v == nil) || (v != nil && v != int64(i)) {
+			t.Fatalf("restored k-%d = %v", i, v)
+		}
 	}
 }
