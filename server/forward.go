@@ -10,14 +10,11 @@ import (
 	"github.com/filbert/filbert/protocol"
 )
 
-var lastRetryable atomic.Value
-
 // maxHops bounds how often one request is passed between members while
 // tables disagree; past it the client gets a retryable error.
 const maxHops = 4
 
 func retryable(format string, args ...any) *Error {
-	lastRetryable.Store(fmt.Sprintf(format, args...))
 	return &Error{Code: codeRetryable, ClassName: "com.hazelcast.spi.exception.RetryableHazelcastException",
 		Message: fmt.Sprintf(format, args...)}
 }

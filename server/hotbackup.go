@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/filbert/filbert/cluster"
@@ -134,8 +133,6 @@ func (m *Member) BackupStatuses(ctx context.Context) ([]BackupStatus, error) {
 	return out, err
 }
 
-var backupCtlMu sync.Mutex
-
 // serveBackupCtl is a member's side of hot backup control.
 func (m *Member) serveBackupCtl(from protocol.UUID, payload []byte, reply cluster.Reply) error {
 	if reply == nil || len(payload) < 1 {
@@ -197,8 +194,8 @@ func (m *Member) backupCtl(phase byte, seq int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	backupCtlMu.Lock()
-	defer backupCtlMu.Unlock()
+	p.ctlMu.Lock()
+	defer p.ctlMu.Unlock()
 	p.bmu.Lock()
 	running := p.job != nil && !p.job.Status().State.Done()
 	p.bmu.Unlock()

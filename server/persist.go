@@ -60,7 +60,9 @@ type persistence struct {
 	// restored is the metadata found at start (nil for a fresh base-dir).
 	restored *memberMeta
 	metaMu   sync.Mutex
-	// backup-related
+	// ctlMu serialises hot backup prepare/start on this member; bmu
+	// guards job and backupSeq.
+	ctlMu     sync.Mutex
 	bmu       sync.Mutex
 	backupSeq int64
 	job       *hotrestart.BackupJob

@@ -128,9 +128,8 @@ func (m *Member) ChangeClusterState(ctx context.Context, to ClusterState) error 
 	}
 	for _, err := range send(stateCommit) {
 		if err != nil {
-			// Members that missed the commit apply it when their prepare
-			// expires? No: report it; the state is applied where it
-			// committed.
+			// A member that missed the commit keeps its old state (its
+			// prepare expires); the caller hears which one.
 			failed = append(failed, err)
 		}
 	}
