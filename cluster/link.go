@@ -271,7 +271,7 @@ func (l *Link) Close(err error) {
 	l.err = err
 	pending := l.pending
 	l.pending = nil
-	l.queue = nil
+	l.queue, l.queued = nil, 0
 	close(l.done)
 	conn := l.conn
 	l.mu.Unlock()
