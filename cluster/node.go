@@ -128,10 +128,19 @@ type Node struct {
 	// suspects are members this member found unreachable; they are not
 	// considered for mastership.
 	suspects map[protocol.UUID]bool
+	// checking are members a link-loss check is running for.
+	checking map[protocol.UUID]bool
+	// viewMu serializes the master's view changes (admit, unreachable,
+	// Remove): each derives the next view from the current one and
+	// publishes it before the next starts. Taken before mu.
+	viewMu sync.Mutex
 
-	views chan [2]View
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	// changes are the view changes not yet given to the Handler, in
+	// order (guarded by mu); viewsReady wakes deliverViews.
+	changes    [][2]View
+	viewsReady chan struct{}
+	stop       chan struct{}
+	wg         sync.WaitGroup
 	// ready is set once Bind fixed the port and seeds; Serve refuses
 	// connections before.
 	ready atomic.Bool
@@ -150,14 +159,15 @@ func (n *Node) Bind(port int, seeds []string) {
 func NewNode(cfg Config) *Node {
 	cfg.defaults()
 	return &Node{
-		cfg:      cfg,
-		log:      cfg.Logger.With().Str("component", "cluster").Logger(),
-		self:     cfg.Self,
-		links:    make(map[protocol.UUID]*Link),
-		lastSeen: make(map[protocol.UUID]time.Time),
-		suspects: make(map[protocol.UUID]bool),
-		views:    make(chan [2]View, 64),
-		stop:     make(chan struct{}),
+		cfg:        cfg,
+		log:        cfg.Logger.With().Str("component", "cluster").Logger(),
+		self:       cfg.Self,
+		links:      make(map[protocol.UUID]*Link),
+		lastSeen:   make(map[protocol.UUID]time.Time),
+		suspects:   make(map[protocol.UUID]bool),
+		checking:   make(map[protocol.UUID]bool),
+		viewsReady: make(chan struct{}, 1),
+		stop:       make(chan struct{}),
 	}
 }
 
@@ -348,6 +358,7 @@ func (n *Node) apply(v View) bool {
 	}
 	prev := n.view
 	n.view = v
+	n.changes = append(n.changes, [2]View{prev, v})
 	now := time.Now()
 	for _, m := range v.Members {
 		if _, ok := n.lastSeen[m.UUID]; !ok {
@@ -369,7 +380,10 @@ func (n *Node) apply(v View) bool {
 	n.mu.Unlock()
 	n.log.Info().Int("size", len(v.Members)).Int32("version", v.Version).
 		Str("master", v.Master().Addr()).Msg(v.Format(n.self.UUID))
-	n.views <- [2]View{prev, v}
+	select {
+	case n.viewsReady <- struct{}{}:
+	default:
+	}
 	return true
 }
 
@@ -377,9 +391,15 @@ func (n *Node) deliverViews() {
 	defer n.wg.Done()
 	for {
 		select {
-		case pv := <-n.views:
-			if n.cfg.Handler != nil {
-				n.cfg.Handler.ViewChanged(pv[0], pv[1])
+		case <-n.viewsReady:
+			n.mu.Lock()
+			changes := n.changes
+			n.changes = nil
+			n.mu.Unlock()
+			for _, pv := range changes {
+				if n.cfg.Handler != nil {
+					n.cfg.Handler.ViewChanged(pv[0], pv[1])
+				}
 			}
 		case <-n.stop:
 			return
@@ -420,7 +440,11 @@ func (n *Node) linkClosed(l *Link, err error) {
 	if n.links[l.Peer.UUID] == l {
 		delete(n.links, l.Peer.UUID)
 	}
-	member := n.view.Contains(l.Peer.UUID) && !n.stopped
+	u := l.Peer.UUID
+	member := n.view.Contains(u) && !n.stopped && !n.suspects[u] && !n.checking[u]
+	if member {
+		n.checking[u] = true
+	}
 	n.mu.Unlock()
 	if !member {
 		return
@@ -431,6 +455,11 @@ func (n *Node) linkClosed(l *Link, err error) {
 
 // check pings m on a fresh link and declares it unreachable if that fails.
 func (n *Node) check(m MemberInfo) {
+	defer func() {
+		n.mu.Lock()
+		delete(n.checking, m.UUID)
+		n.mu.Unlock()
+	}()
 	for attempt := 0; attempt < 2; attempt++ {
 		l := n.Link(m.UUID)
 		if l == nil {
@@ -445,6 +474,8 @@ func (n *Node) check(m MemberInfo) {
 
 // unreachable handles a member this member cannot talk to.
 func (n *Node) unreachable(m MemberInfo, why string) {
+	n.viewMu.Lock()
+	defer n.viewMu.Unlock()
 	n.mu.Lock()
 	if !n.view.Contains(m.UUID) || n.stopped || n.out || n.suspects[m.UUID] {
 		n.mu.Unlock()
@@ -489,18 +520,20 @@ func (n *Node) publish(v View) {
 // Remove takes members out of the cluster (master only), for example after
 // they handed off their partitions. It reports false on a non-master.
 func (n *Node) Remove(gone ...protocol.UUID) bool {
+	n.viewMu.Lock()
+	defer n.viewMu.Unlock()
 	n.mu.Lock()
 	if !n.joined || n.view.Master().UUID != n.self.UUID {
 		n.mu.Unlock()
 		return false
 	}
 	set := map[protocol.UUID]bool{}
-	var told []*Link
+	var told []MemberInfo
 	for _, u := range gone {
-		if n.view.Contains(u) {
+		if m, ok := n.view.Lookup(u); ok {
 			set[u] = true
-			if l := n.linkLocked(u); l != nil {
-				told = append(told, l)
+			if u != n.self.UUID {
+				told = append(told, m)
 			}
 		}
 	}
@@ -513,10 +546,15 @@ func (n *Node) Remove(gone ...protocol.UUID) bool {
 	n.publish(next)
 	// The removed members hear it too, so that a leaving member knows it
 	// is out.
+	// publish closed the links to them: the list goes on a link of its
+	// own, closed once a ping sent after it is answered (the peer serves
+	// a connection's frames in order).
 	var e Enc
 	e.View(next)
-	for _, l := range told {
+	for _, m := range told {
+		l := newLink(m, n.cfg.DialTimeout, n.hello(), 0, nil)
 		l.Send(kindMembers, e.B)
+		l.Call(kindPing, nil, func([]byte, error) { l.Close(nil) })
 	}
 	return true
 }
@@ -723,6 +761,8 @@ func (n *Node) heartbeatAnswer(_ []byte, err error) {
 
 // admit answers a join request.
 func (n *Node) admit(m MemberInfo) ([]byte, error) {
+	n.viewMu.Lock()
+	defer n.viewMu.Unlock()
 	var e Enc
 	n.mu.Lock()
 	switch {

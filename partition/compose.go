@@ -123,6 +123,10 @@ func DecodeReplicaTable(b []byte) (*ReplicaTable, error) {
 	if !ok1 || !ok2 || !ok3 || !ok4 || nm > uint64(len(b)/16) || count == 0 || count > 1<<20 || levels < 1 || levels > MaxReplicaCount {
 		return nil, errTableShort
 	}
+	// Each slot takes at least one byte.
+	if count*levels > uint64(len(b))-nm*16 {
+		return nil, errTableShort
+	}
 	members := make([]UUID, nm)
 	for i := range members {
 		members[i] = UUID{MSB: binary.BigEndian.Uint64(b), LSB: binary.BigEndian.Uint64(b[8:])}

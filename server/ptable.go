@@ -24,6 +24,10 @@ type pstate struct {
 	// movingTo is the member the partition is being handed to; requests
 	// are forwarded there until the new table arrives.
 	movingTo protocol.UUID
+	// movingAt is the master's table version when the hand-over began: a
+	// later table that still names this member owner means the hand-over
+	// was abandoned.
+	movingAt int32
 	// backup replica state (see backup.go)
 	bk backupState
 	// prim is the owner's replication state (see backup.go)
@@ -72,13 +76,13 @@ func (m *Member) serveTable(from protocol.UUID, payload []byte) error {
 	if t.Count() != int(m.pcount) {
 		return fmt.Errorf("partition table has %d partitions, this member %d", t.Count(), m.pcount)
 	}
-	m.installTable(t)
+	m.installTable(t, false) // on the event loop: do not wait
 	return nil
 }
 
 // installTable makes t the table in force if it is newer, and lets every
 // partition's worker reconcile its role with it.
-func (m *Member) installTable(t *partition.ReplicaTable) {
+func (m *Member) installTable(t *partition.ReplicaTable, wait bool) {
 	for {
 		cur := m.table.Load()
 		if cur != nil && cur.Version() >= t.Version() {
@@ -99,6 +103,10 @@ func (m *Member) installTable(t *partition.ReplicaTable) {
 	}
 	m.log.Info().Int32("version", t.Version()).Int("owned", owned).Int("backups", backups).
 		Int("members", len(t.Members())).Msg("partition table")
+	// Reconciling is queued on every worker now, so that it runs before
+	// whatever this connection delivers next for those partitions
+	// (migration data, backups); the rest waits off the caller's
+	// goroutine, which may be an event loop.
 	var wg sync.WaitGroup
 	wg.Add(m.pool.Size())
 	n := m.pool.Size()
@@ -113,20 +121,32 @@ func (m *Member) installTable(t *partition.ReplicaTable) {
 			wg.Done()
 		}
 	}
-	wg.Wait()
-	m.pushPartitionsView()
-	m.saveMeta()
-	m.tableOnce.Do(func() { close(m.tableReady) })
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		m.pushPartitionsView()
+		m.saveMeta()
+		m.tableOnce.Do(func() { close(m.tableReady) })
+		close(done)
+	}()
+	if wait {
+		<-done
+	}
 }
 
-// reconcile aligns this member's role for pid with table t. Worker only.
+// reconcile aligns this member's role for pid with table t. Reconciles are
+// queued in version order; one for a table already replaced does nothing
+// (the newer one follows). Worker only.
 func (m *Member) reconcile(pid int32, t *partition.ReplicaTable) {
+	if cur := m.table.Load(); cur != nil && cur.Version() > t.Version() {
+		return
+	}
 	st := &m.pstate[pid]
 	p := m.partitions[pid]
 	idx := replicaIndex(t, pid, m.uuid)
 	switch {
 	case idx == 0:
-		if !st.movingTo.IsZero() {
+		if !st.movingTo.IsZero() && t.Version() > st.movingAt {
 			// The master published this member as owner after this
 			// member began handing the partition over: the hand-over
 			// did not complete (the new owner died, or the master
@@ -324,6 +344,7 @@ func (m *Member) rebalanceOnce() (bool, error) {
 			var e cluster.Enc
 			e.Varint(int64(g.pid))
 			e.UUID(g.to)
+			e.Varint(int64(cur.Version()))
 			m.call(g.from, kindMigrate, e.B, func(resp []byte, err error) {
 				defer func() { <-sem; wg.Done() }()
 				if err != nil {
@@ -444,7 +465,7 @@ func (m *Member) publishTable(t *partition.ReplicaTable) {
 			m.node.Send(mi.UUID, kindTable, b)
 		}
 	}
-	m.installTable(t)
+	m.installTable(t, true)
 }
 
 // sendStateTo brings a new member up to date: the master sends the table,
@@ -471,6 +492,7 @@ func (m *Member) serveMigrate(from protocol.UUID, payload []byte, reply cluster.
 	d := cluster.Dec{B: payload}
 	pid := int32(d.Int())
 	to := d.UUID()
+	at := int32(d.Int())
 	if d.Err() != nil || pid < 0 || pid >= m.pcount {
 		return fmt.Errorf("migrate: malformed request")
 	}
@@ -496,6 +518,7 @@ func (m *Member) serveMigrate(from protocol.UUID, payload []byte, reply cluster.
 		}
 		st.active = false
 		st.movingTo = to
+		st.movingAt = at
 		st.prim = primaryState{}
 		for i, c := range chunks {
 			var e cluster.Enc
