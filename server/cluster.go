@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -92,6 +94,18 @@ func (m *Member) startCluster() error {
 			seeds = append(seeds, addrs...)
 		}
 	}
+	if !m.cfg.Network.Join.TCPIP.Enabled && m.cfg.Network.Join.Multicast.Enabled && m.cfg.Network.Port > 0 {
+		// Multicast discovery (Hazelcast's default join) is approximated
+		// on one host: look for members on the first ports of this
+		// member's range on its own address.
+		n := min(max(m.cfg.Network.PortCount, 1), multicastProbePorts)
+		if !m.cfg.Network.PortAutoIncrement {
+			n = 1
+		}
+		for p := m.cfg.Network.Port; p < m.cfg.Network.Port+n; p++ {
+			seeds = append(seeds, net.JoinHostPort(m.host, strconv.Itoa(p)))
+		}
+	}
 	m.node.Bind(m.port, seeds)
 	m.started = time.Now()
 	if err := m.node.Join(); err != nil {
@@ -110,6 +124,10 @@ func (m *Member) startCluster() error {
 	}
 	return nil
 }
+
+// multicastProbePorts bounds the ports probed on the member's own host when
+// multicast join is configured.
+const multicastProbePorts = 20
 
 // handleMemberMessage serves a data-service message from another member.
 // It runs on the event loop: everything that takes time goes to a worker
