@@ -293,12 +293,18 @@ func (m *Member) getDistributedObjects(r request) error {
 }
 
 func (m *Member) addDistributedObjectListener(r request) error {
-	if _, err := codec.DecodeClientAddDistributedObjectListenerRequest(r.msg); err != nil {
+	q, err := codec.DecodeClientAddDistributedObjectListenerRequest(r.msg)
+	if err != nil {
 		r.fail(err)
 		return nil
 	}
-	id := newUUID()
+	id := r.listenerID()
 	m.objects.addListener(id, objectListener{c: r.c, corr: r.corr})
+	if !q.LocalOnly {
+		// As Hazelcast: the member where an object is created raises the
+		// event, so a cluster-wide registration lives on every member.
+		m.spreadListener(r, id)
+	}
 	w := newWriter()
 	r.reply(codec.EncodeClientAddDistributedObjectListenerResponse(&w, id))
 	return nil
@@ -310,8 +316,10 @@ func (m *Member) removeDistributedObjectListener(r request) error {
 		r.fail(err)
 		return nil
 	}
+	ok := m.objects.removeListener(req.RegistrationID)
+	m.withdrawListener("", req.RegistrationID)
 	w := newWriter()
-	r.reply(codec.EncodeClientRemoveDistributedObjectListenerResponse(&w, m.objects.removeListener(req.RegistrationID)))
+	r.reply(codec.EncodeClientRemoveDistributedObjectListenerResponse(&w, ok))
 	return nil
 }
 

@@ -142,6 +142,7 @@ func (m *Member) serveUnlisten(payload []byte) error {
 		return d.Err()
 	}
 	m.listeners.remove(name, id)
+	m.objects.removeListener(id)
 	return nil
 }
 
@@ -172,16 +173,15 @@ func (m *Member) serveProxy(payload []byte) error {
 	if d.Err() != nil {
 		return d.Err()
 	}
+	// The member where it happened raised the event (to local and
+	// spread registrations); here the object is only recorded.
 	if create {
-		m.proxyCreated(service, name)
+		m.objects.create(service, name)
 		return nil
 	}
-	destroyed, ls := m.objects.destroy(service, name)
+	m.objects.destroy(service, name)
 	if service == mapServiceName {
 		m.destroyMap(name)
-	}
-	if destroyed {
-		m.notifyObjectListeners(ls, service, name, "DESTROYED")
 	}
 	return nil
 }
