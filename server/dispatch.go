@@ -65,16 +65,25 @@ var authFree = map[int32]bool{
 	codec.ClientAuthenticationCustomRequestType: true,
 }
 
-func (m *Member) dispatch(c *Conn, msg protocol.Message) error {
+// newRequest reads the header of msg, a client request arriving on c
+// (directly, or passed on by another member).
+func newRequest(c *Conn, msg protocol.Message) (request, error) {
 	init := msg.Initial()
 	if len(init.Content) < protocol.RequestHeaderSize {
-		return fmt.Errorf("%w: initial frame of %d bytes", protocol.ErrMalformed, len(init.Content))
+		return request{}, fmt.Errorf("%w: initial frame of %d bytes", protocol.ErrMalformed, len(init.Content))
 	}
 	h0 := init.Content
-	r := request{c: c, msg: msg,
+	return request{c: c, msg: msg,
 		typ:  protocol.GetInt32(h0, protocol.TypeOffset),
 		corr: protocol.GetInt64(h0, protocol.CorrelationIDOffset),
 		pid:  protocol.GetInt32(h0, protocol.PartitionIDOffset),
+	}, nil
+}
+
+func (m *Member) dispatch(c *Conn, msg protocol.Message) error {
+	r, err := newRequest(c, msg)
+	if err != nil {
+		return err
 	}
 	if !c.authenticated.Load() && !authFree[r.typ] {
 		r.fail(&Error{Code: codeAuthentication, ClassName: "com.hazelcast.client.AuthenticationException",
@@ -94,12 +103,12 @@ func (m *Member) serve(r request) error {
 		r.fail(unsupported(fmt.Sprintf("message type %#x (%s) is not supported by Filbert", r.typ, codec.MessageName(r.typ))))
 		return nil
 	}
-	if writes[r.typ] && ClusterState(m.state.Load()) == StatePassive {
+	if ClusterState(m.state.Load()) == StatePassive && writes[r.typ] {
 		r.fail(passiveError(codec.MessageName(r.typ)))
 		return nil
 	}
-	if r.sink == nil && r.hops == 0 {
-		if merge := scatterMerge[r.typ]; merge != nil && m.clustered() {
+	if r.sink == nil && r.hops == 0 && m.clustered() {
+		if merge := scatterMerge[r.typ]; merge != nil {
 			m.scatter(r, h, merge)
 			return nil
 		}

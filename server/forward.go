@@ -155,19 +155,12 @@ func (m *Member) serveForward(from protocol.UUID, payload []byte, reply cluster.
 	if d.Err() != nil {
 		return d.Err()
 	}
-	msg := protocol.Message(d.B)
-	init := msg.Initial()
-	if len(init.Content) < protocol.RequestHeaderSize {
-		return fmt.Errorf("forward: %w", protocol.ErrMalformed)
+	r, err := newRequest(m.remoteConn(from, id, client), protocol.Message(d.B))
+	if err != nil {
+		return fmt.Errorf("forward: %w", err)
 	}
-	h0 := init.Content
-	r := request{c: m.remoteConn(from, id, client), msg: msg,
-		typ:  protocol.GetInt32(h0, protocol.TypeOffset),
-		corr: protocol.GetInt64(h0, protocol.CorrelationIDOffset),
-		pid:  protocol.GetInt32(h0, protocol.PartitionIDOffset),
-		hops: hops,
-		sink: func(b []byte) { reply(b, nil) },
-	}
+	r.hops = hops
+	r.sink = func(b []byte) { reply(b, nil) }
 	return m.serve(r)
 }
 
@@ -279,21 +272,7 @@ func (m *Member) scatter(r request, h handler, merge func([]protocol.Message) ([
 	parts := make([]protocol.Message, len(view.Members))
 	var left atomic.Int32
 	left.Store(int32(len(view.Members)))
-	finish := func() {
-		for _, p := range parts {
-			if p.Type() == codec.ErrorResponseType {
-				r.deliver(append([]byte(nil), p...))
-				return
-			}
-		}
-		b, err := merge(parts)
-		if err != nil {
-			r.fail(err)
-			return
-		}
-		protocol.SetCorrelationID(b, r.corr)
-		r.deliver(b)
-	}
+	finish := func() { answerMerged(r, parts, merge) }
 	var e cluster.Enc
 	e.UUID(r.c.client.uuid)
 	e.Uvarint(r.c.id)
@@ -338,19 +317,12 @@ func (m *Member) serveScatter(from protocol.UUID, payload []byte, reply cluster.
 	if d.Err() != nil {
 		return d.Err()
 	}
-	msg := protocol.Message(d.B)
-	init := msg.Initial()
-	if len(init.Content) < protocol.RequestHeaderSize {
-		return fmt.Errorf("scatter: %w", protocol.ErrMalformed)
+	r, err := newRequest(m.remoteConn(from, id, client), protocol.Message(d.B))
+	if err != nil {
+		return fmt.Errorf("scatter: %w", err)
 	}
-	h0 := init.Content
-	r := request{c: m.remoteConn(from, id, client), msg: msg,
-		typ:  protocol.GetInt32(h0, protocol.TypeOffset),
-		corr: protocol.GetInt64(h0, protocol.CorrelationIDOffset),
-		pid:  -1,
-		hops: 1,
-		sink: func(b []byte) { reply(b, nil) },
-	}
+	r.pid, r.hops = -1, 1
+	r.sink = func(b []byte) { reply(b, nil) }
 	return m.serve(r)
 }
 
@@ -384,22 +356,9 @@ func (m *Member) gather(r request, remote map[protocol.UUID][]int, encode func(i
 	left.Store(int32(len(parts)))
 	done := func(i int, b []byte) {
 		parts[i] = protocol.Message(b)
-		if left.Add(-1) != 0 {
-			return
+		if left.Add(-1) == 0 {
+			answerMerged(r, parts, merge)
 		}
-		for _, p := range parts {
-			if p.Type() == codec.ErrorResponseType {
-				r.deliver(append([]byte(nil), p...))
-				return
-			}
-		}
-		out, err := merge(parts)
-		if err != nil {
-			r.fail(err)
-			return
-		}
-		protocol.SetCorrelationID(out, r.corr)
-		r.deliver(out)
 	}
 	i := 1
 	for owner, idx := range remote {
@@ -426,4 +385,22 @@ func (m *Member) gather(r request, remote map[protocol.UUID][]int, encode func(i
 	local.hops = 1
 	local.sink = func(b []byte) { done(0, b) }
 	runLocal(local)
+}
+
+// answerMerged answers r with the first error among parts (the members'
+// answers) or with their merge.
+func answerMerged(r request, parts []protocol.Message, merge func([]protocol.Message) ([]byte, error)) {
+	for _, p := range parts {
+		if p.Type() == codec.ErrorResponseType {
+			r.deliver(append([]byte(nil), p...))
+			return
+		}
+	}
+	b, err := merge(parts)
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	protocol.SetCorrelationID(b, r.corr)
+	r.deliver(b)
 }

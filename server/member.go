@@ -338,9 +338,7 @@ func (m *Member) Shutdown(ctx context.Context) error {
 		}
 		m.stopFlag.Store(true)
 		close(m.stopping)
-		if m.node != nil {
-			m.node.Stop()
-		}
+		m.node.Stop()
 		// Engine.Stop polls for completion every 500 ms; gnet.Run
 		// returning (m.stopped) is the prompt signal, so wait for that.
 		stopErr := make(chan error, 1)

@@ -213,12 +213,7 @@ func (m *Member) rebalancer() {
 			// it again; equal versions are ignored.
 			if m.node.IsMaster() {
 				if t := m.table.Load(); t != nil {
-					b := t.AppendBinary(nil)
-					for _, mi := range m.node.View().Members {
-						if mi.UUID != m.uuid {
-							m.node.Send(mi.UUID, kindTable, b)
-						}
-					}
+					m.toOthers(kindTable, t.AppendBinary(nil))
 				}
 			}
 			continue
@@ -459,12 +454,7 @@ func departed(t *partition.ReplicaTable, view cluster.View) bool {
 
 // publishTable installs t locally and sends it to every other member.
 func (m *Member) publishTable(t *partition.ReplicaTable) {
-	b := t.AppendBinary(nil)
-	for _, mi := range m.node.View().Members {
-		if mi.UUID != m.uuid {
-			m.node.Send(mi.UUID, kindTable, b)
-		}
-	}
+	m.toOthers(kindTable, t.AppendBinary(nil))
 	m.installTable(t, true)
 }
 
@@ -674,7 +664,7 @@ func (m *Member) finishLeavers() {
 // leaveCluster hands this member's partitions to the others before it
 // stops. It returns when the master removed this member, or ctx ends.
 func (m *Member) leaveCluster(ctx context.Context) error {
-	if m.node == nil || len(m.node.View().Members) < 2 {
+	if len(m.node.View().Members) < 2 {
 		return nil
 	}
 	m.leaving.Store(true)

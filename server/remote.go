@@ -1,11 +1,21 @@
 package server
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/filbert/filbert/cluster"
 	"github.com/filbert/filbert/protocol"
 )
+
+// toOthers sends a one-way message to every other member.
+func (m *Member) toOthers(kind byte, payload []byte) {
+	for _, mi := range m.node.View().Members {
+		if mi.UUID != m.uuid {
+			m.node.Send(mi.UUID, kind, payload)
+		}
+	}
+}
 
 // remoteRegs remembers the listener registrations this member spread to the
 // others (non-local listeners of its clients), to replay them to members
@@ -23,7 +33,7 @@ type remoteReg struct {
 // spreadListener sends a registration to every other member so that their
 // partitions' events reach the client too.
 func (m *Member) spreadListener(r request, id protocol.UUID) {
-	if r.hops > 0 || r.sink != nil || m.node == nil {
+	if r.hops > 0 || r.sink != nil {
 		return
 	}
 	var e cluster.Enc
@@ -37,11 +47,7 @@ func (m *Member) spreadListener(r request, id protocol.UUID) {
 	}
 	m.regs.regs[id] = remoteReg{conn: r.c, payload: e.B}
 	m.regs.mu.Unlock()
-	for _, mi := range m.node.View().Members {
-		if mi.UUID != m.uuid {
-			m.node.Send(mi.UUID, kindListen, e.B)
-		}
-	}
+	m.toOthers(kindListen, e.B)
 }
 
 // withdrawListener removes a spread registration everywhere.
@@ -50,17 +56,13 @@ func (m *Member) withdrawListener(name string, id protocol.UUID) {
 	_, ok := m.regs.regs[id]
 	delete(m.regs.regs, id)
 	m.regs.mu.Unlock()
-	if !ok || m.node == nil {
+	if !ok {
 		return
 	}
 	var e cluster.Enc
 	e.String(name)
 	e.UUID(id)
-	for _, mi := range m.node.View().Members {
-		if mi.UUID != m.uuid {
-			m.node.Send(mi.UUID, kindUnlisten, e.B)
-		}
-	}
+	m.toOthers(kindUnlisten, e.B)
 }
 
 // replayRegistrations sends the spread registrations and the known
@@ -95,16 +97,12 @@ func (m *Member) connRegsGone(c *Conn) {
 		}
 	}
 	m.regs.mu.Unlock()
-	if !found || m.node == nil {
+	if !found {
 		return
 	}
 	var e cluster.Enc
 	e.Uvarint(c.id)
-	for _, mi := range m.node.View().Members {
-		if mi.UUID != m.uuid {
-			m.node.Send(mi.UUID, kindConnGone, e.B)
-		}
-	}
+	m.toOthers(kindConnGone, e.B)
 }
 
 // serveListen registers a listener for a client of another member.
@@ -116,20 +114,12 @@ func (m *Member) serveListen(from protocol.UUID, payload []byte) error {
 	if d.Err() != nil {
 		return d.Err()
 	}
-	msg := protocol.Message(d.B)
-	init := msg.Initial()
-	if len(init.Content) < protocol.RequestHeaderSize {
-		return protocol.ErrMalformed
+	r, err := newRequest(m.remoteConn(from, id, client), protocol.Message(d.B))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
 	}
-	h0 := init.Content
-	r := request{c: m.remoteConn(from, id, client), msg: msg,
-		typ:   protocol.GetInt32(h0, protocol.TypeOffset),
-		corr:  protocol.GetInt64(h0, protocol.CorrelationIDOffset),
-		pid:   -1,
-		hops:  1,
-		regID: reg,
-		sink:  func(b []byte) { putBuf(b) },
-	}
+	r.pid, r.hops, r.regID = -1, 1, reg
+	r.sink = func(b []byte) { putBuf(b) } // the registration's answer went to the client already
 	return m.serve(r)
 }
 
@@ -149,18 +139,14 @@ func (m *Member) serveUnlisten(payload []byte) error {
 // spreadProxy tells the other members about a created or destroyed
 // distributed object.
 func (m *Member) spreadProxy(r request, service, name string, create bool) {
-	if r.hops > 0 || m.node == nil {
+	if r.hops > 0 {
 		return
 	}
 	var e cluster.Enc
 	e.String(service)
 	e.String(name)
 	e.Bool(create)
-	for _, mi := range m.node.View().Members {
-		if mi.UUID != m.uuid {
-			m.node.Send(mi.UUID, kindProxy, e.B)
-		}
-	}
+	m.toOthers(kindProxy, e.B)
 }
 
 // serveProxy records a distributed object created or destroyed through
@@ -190,16 +176,9 @@ func (m *Member) serveProxy(payload []byte) error {
 // this member any more, so they release its locks unless it is connected
 // to them.
 func (m *Member) clientGone(client protocol.UUID) {
-	if m.node == nil {
-		return
-	}
 	var e cluster.Enc
 	e.UUID(client)
-	for _, mi := range m.node.View().Members {
-		if mi.UUID != m.uuid {
-			m.node.Send(mi.UUID, kindClientGone, e.B)
-		}
-	}
+	m.toOthers(kindClientGone, e.B)
 }
 
 func (m *Member) serveClientGone(payload []byte) error {
