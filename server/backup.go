@@ -85,6 +85,9 @@ func (m *Member) backupsOf(name string) mapBackups {
 // needsBatch reports whether changes to map name must be collected: it
 // has backups in a cluster, or is persistent.
 func (m *Member) needsBatch(name string) bool {
+	if m.persist == nil && !m.clustered() {
+		return false // a lone member without persistence: nothing to ship
+	}
 	b := m.backupsOf(name)
 	return b.persist && m.persist != nil || b.sync+b.async > 0 && m.clustered()
 }

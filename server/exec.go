@@ -105,7 +105,7 @@ func (k *keyedOp) attempt() bool {
 		putBuf(w.Finish())
 		k.r.fail(err)
 	default:
-		if mutating[k.r.typ] {
+		if (k.m.persist != nil || k.m.clustered()) && mutating[k.r.typ] {
 			k.m.replicateKey(p, k.name, k.key)
 		}
 		k.m.replyAfterBackups(k.r, k.pid, b)

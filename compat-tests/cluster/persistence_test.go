@@ -274,7 +274,7 @@ func TestHotBackupAndRestore(t *testing.T) {
 	// store's (while GC has not rewritten it).
 	linked, total := 0, 0
 	for i := range 3 {
-		dir := filepath.Join(opts.PersistenceRootFor(c), fmt.Sprintf("member-%d", i), "backups", fmt.Sprintf("backup-%d", seq))
+		dir := filepath.Join(c.Persistence().BackupDir(i), fmt.Sprintf("backup-%d", seq))
 		_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 			if err == nil && strings.HasSuffix(p, ".chunk") {
 				total++
@@ -292,16 +292,7 @@ func TestHotBackupAndRestore(t *testing.T) {
 
 	// Restore: a new cluster of the same name whose base-dirs are copies
 	// of backup-<seq>.
-	root := t.TempDir()
-	for i := range 3 {
-		src := filepath.Join(opts.PersistenceRootFor(c), fmt.Sprintf("member-%d", i), "backups", fmt.Sprintf("backup-%d", seq))
-		copyTree(t, src, filepath.Join(root, fmt.Sprintf("member-%d", i), "base"))
-	}
-	stopAll(t, c, true)
-	r := harness.StartCluster(t, 3, harness.Options{BackupCount: 1, ClusterName: c.Name, ConcurrentStart: true,
-		Persistence: &harness.Persistence{Root: root}})
-	_, err = r.WaitPartitionsSettled(settleTimeout)
-	must(t, err, "restored partition table")
+	r := restoreFromBackup(t, c, seq)
 	rc := r.NewClient(t, harness.ClientOptions{})
 	rm, err := rc.GetMap(ctx, "snap")
 	must(t, err, "map")
@@ -379,16 +370,7 @@ func TestHotBackupWhilePassiveIsExact(t *testing.T) {
 	}
 	runCLI(t, c, "cluster-state", "--address", addr, "--cluster-name", c.Name, "set", "ACTIVE")
 
-	root := t.TempDir()
-	for i := range 3 {
-		src := filepath.Join(opts.PersistenceRootFor(c), fmt.Sprintf("member-%d", i), "backups", fmt.Sprintf("backup-%d", seq))
-		copyTree(t, src, filepath.Join(root, fmt.Sprintf("member-%d", i), "base"))
-	}
-	stopAll(t, c, true)
-	r := harness.StartCluster(t, 3, harness.Options{BackupCount: 1, ClusterName: c.Name, ConcurrentStart: true,
-		Persistence: &harness.Persistence{Root: root}})
-	_, err = r.WaitPartitionsSettled(settleTimeout)
-	must(t, err, "restored partition table")
+	r := restoreFromBackup(t, c, seq)
 	rc := r.NewClient(t, harness.ClientOptions{})
 	rm, err := rc.GetMap(ctx, "exact")
 	must(t, err, "map")
@@ -404,4 +386,20 @@ func TestHotBackupWhilePassiveIsExact(t *testing.T) {
 			t.Fatalf("restored k-%d = %v", i, v)
 		}
 	}
+}
+
+// restoreFromBackup stops c and starts a cluster of the same name whose
+// members' base-dirs are copies of their backup-<seq> directories.
+func restoreFromBackup(t *testing.T, c *harness.Cluster, seq int) *harness.Cluster {
+	t.Helper()
+	n := len(c.Members())
+	restored := &harness.Persistence{Root: t.TempDir()}
+	for i := range n {
+		copyTree(t, filepath.Join(c.Persistence().BackupDir(i), fmt.Sprintf("backup-%d", seq)), restored.BaseDir(i))
+	}
+	stopAll(t, c, true)
+	r := harness.StartCluster(t, n, harness.Options{BackupCount: 1, ClusterName: c.Name, ConcurrentStart: true, Persistence: restored})
+	_, err := r.WaitPartitionsSettled(settleTimeout)
+	must(t, err, "restored partition table")
+	return r
 }

@@ -465,10 +465,5 @@ func (c *Cluster) memberLists() string {
 	return b.String()
 }
 
-// PersistenceRootFor returns the persistence root c's members use.
-func (o Options) PersistenceRootFor(c *Cluster) string {
-	if c.opts.Persistence != nil {
-		return c.opts.Persistence.Root
-	}
-	return ""
-}
+// Persistence returns the cluster's persistence settings (nil without).
+func (c *Cluster) Persistence() *Persistence { return c.opts.Persistence }
