@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -292,4 +294,36 @@ func (m *Member) call(u protocol.UUID, kind byte, payload []byte, cb cluster.Cal
 		return
 	}
 	m.node.Call(u, kind, payload, cb)
+}
+
+// callAll sends a request to every member, this one included, and returns
+// the answers by member address once all are in, with the failures joined
+// (each naming its member), or ctx's error.
+func (m *Member) callAll(ctx context.Context, kind byte, payload []byte) (map[string][]byte, error) {
+	members := m.node.View().Members
+	type result struct {
+		addr string
+		b    []byte
+		err  error
+	}
+	ch := make(chan result, len(members))
+	for _, mi := range members {
+		mi := mi
+		m.call(mi.UUID, kind, payload, func(b []byte, err error) { ch <- result{mi.Addr(), b, err} })
+	}
+	out := make(map[string][]byte, len(members))
+	var errs []error
+	for range members {
+		select {
+		case r := <-ch:
+			if r.err != nil {
+				errs = append(errs, fmt.Errorf("member %s: %w", r.addr, r.err))
+			} else {
+				out[r.addr] = r.b
+			}
+		case <-ctx.Done():
+			return out, ctx.Err()
+		}
+	}
+	return out, errors.Join(errs...)
 }

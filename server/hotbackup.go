@@ -62,35 +62,10 @@ func (m *Member) backupDir(seq int64) (string, error) {
 // broadcastCtl sends a backup control message to every member (this one
 // included) and returns the answers by member address.
 func (m *Member) broadcastCtl(ctx context.Context, phase byte, seq int64) (map[string][]byte, error) {
-	members := m.node.View().Members
 	var e cluster.Enc
 	e.B = append(e.B, phase)
 	e.Varint(seq)
-	type res struct {
-		addr string
-		b    []byte
-		err  error
-	}
-	ch := make(chan res, len(members))
-	for _, mi := range members {
-		mi := mi
-		m.call(mi.UUID, kindBackupCtl, e.B, func(b []byte, err error) { ch <- res{mi.Addr(), b, err} })
-	}
-	out := map[string][]byte{}
-	var errs []error
-	for range members {
-		select {
-		case r := <-ch:
-			if r.err != nil {
-				errs = append(errs, fmt.Errorf("member %s: %w", r.addr, r.err))
-			} else {
-				out[r.addr] = r.b
-			}
-		case <-ctx.Done():
-			return out, ctx.Err()
-		}
-	}
-	return out, errors.Join(errs...)
+	return m.callAll(ctx, kindBackupCtl, e.B)
 }
 
 // HotBackup runs a cluster-wide hot backup with sequence seq (seq < 0: this

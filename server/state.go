@@ -89,52 +89,22 @@ func (m *Member) ChangeClusterState(ctx context.Context, to ClusterState) error 
 		return fmt.Errorf("cannot change the cluster state to %v", to)
 	}
 	id := newUUID()
-	members := m.node.View().Members
-	send := func(phase byte) []error {
+	send := func(phase byte) error {
 		var e cluster.Enc
 		e.B = append(e.B, phase)
 		e.UUID(id)
 		e.Varint(int64(to))
-		errs := make([]error, len(members))
-		var wg sync.WaitGroup
-		for i, mi := range members {
-			wg.Add(1)
-			i, mi := i, mi
-			m.call(mi.UUID, kindState, e.B, func(_ []byte, err error) {
-				if err != nil {
-					errs[i] = fmt.Errorf("member %s: %w", mi.Addr(), err)
-				}
-				wg.Done()
-			})
-		}
-		done := make(chan struct{})
-		go func() { wg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return []error{ctx.Err()}
-		}
-		return errs
+		_, err := m.callAll(ctx, kindState, e.B)
+		return err
 	}
-	var failed []error
-	for _, err := range send(statePrepare) {
-		if err != nil {
-			failed = append(failed, err)
-		}
+	if err := send(statePrepare); err != nil {
+		_ = send(stateRollback)
+		return fmt.Errorf("cluster state change to %v refused: %w", to, err)
 	}
-	if len(failed) > 0 {
-		send(stateRollback)
-		return fmt.Errorf("cluster state change to %v refused: %w", to, errors.Join(failed...))
-	}
-	for _, err := range send(stateCommit) {
-		if err != nil {
-			// A member that missed the commit keeps its old state (its
-			// prepare expires); the caller hears which one.
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("cluster state change to %v not confirmed everywhere: %w", to, errors.Join(failed...))
+	if err := send(stateCommit); err != nil {
+		// A member that missed the commit keeps its old state (its
+		// prepare expires); the caller hears which one.
+		return fmt.Errorf("cluster state change to %v not confirmed everywhere: %w", to, err)
 	}
 	return nil
 }
