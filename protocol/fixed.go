@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 )
 
@@ -130,4 +131,37 @@ func PutUUID(b []byte, off int, u UUID) {
 	b[off] = 0
 	binary.LittleEndian.PutUint64(b[off+1:], u.MSB)
 	binary.LittleEndian.PutUint64(b[off+9:], u.LSB)
+}
+
+// ParseUUID reads the text form String writes (hyphens are optional):
+// 32 hex digits.
+func ParseUUID(s string) (UUID, error) {
+	var u UUID
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var v uint64
+		switch {
+		case c == '-':
+			continue
+		case c >= '0' && c <= '9':
+			v = uint64(c - '0')
+		case c >= 'a' && c <= 'f':
+			v = uint64(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			v = uint64(c-'A') + 10
+		default:
+			return UUID{}, fmt.Errorf("bad uuid %q", s)
+		}
+		if digits < 16 {
+			u.MSB = u.MSB<<4 | v
+		} else if digits < 32 {
+			u.LSB = u.LSB<<4 | v
+		}
+		digits++
+	}
+	if digits != 32 {
+		return UUID{}, fmt.Errorf("bad uuid %q: %d hex digits, want 32", s, digits)
+	}
+	return u, nil
 }

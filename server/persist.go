@@ -68,42 +68,6 @@ type persistence struct {
 	job       *hotrestart.BackupJob
 }
 
-func parseUUID(s string) (protocol.UUID, error) {
-	var b [16]byte
-	j := 0
-	for i := 0; i < len(s) && j < 32; i++ {
-		c := s[i]
-		var v byte
-		switch {
-		case c == '-':
-			continue
-		case c >= '0' && c <= '9':
-			v = c - '0'
-		case c >= 'a' && c <= 'f':
-			v = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			v = c - 'A' + 10
-		default:
-			return protocol.UUID{}, fmt.Errorf("bad uuid %q", s)
-		}
-		if j%2 == 0 {
-			b[j/2] = v << 4
-		} else {
-			b[j/2] |= v
-		}
-		j++
-	}
-	if j != 32 {
-		return protocol.UUID{}, fmt.Errorf("bad uuid %q", s)
-	}
-	var u protocol.UUID
-	for i := 0; i < 8; i++ {
-		u.MSB = u.MSB<<8 | uint64(b[i])
-		u.LSB = u.LSB<<8 | uint64(b[8+i])
-	}
-	return u, nil
-}
-
 // openPersistence opens the store under base-dir and reads the metadata.
 // It runs in New, before the member has an identity.
 func (m *Member) openPersistence() error {
@@ -141,13 +105,13 @@ func (m *Member) openPersistence() error {
 			_ = st.Close()
 			return fmt.Errorf("persistence: %s belongs to cluster %q, this member is configured for %q", dir, meta.ClusterName, m.cfg.ClusterName)
 		}
-		u, err := parseUUID(meta.UUID)
+		u, err := protocol.ParseUUID(meta.UUID)
 		if err != nil {
 			_ = st.Close()
 			return fmt.Errorf("persistence: %s: %w", filepath.Join(dir, metaFile), err)
 		}
 		m.uuid = u
-		if cid, err := parseUUID(meta.ClusterID); err == nil {
+		if cid, err := protocol.ParseUUID(meta.ClusterID); err == nil {
 			m.clusterID = cid
 		}
 		p.restored = &meta
@@ -269,7 +233,7 @@ func (m *Member) restoredMembers() []protocol.UUID {
 	}
 	var out []protocol.UUID
 	for _, mm := range m.persist.restored.Members {
-		if u, err := parseUUID(mm.UUID); err == nil {
+		if u, err := protocol.ParseUUID(mm.UUID); err == nil {
 			out = append(out, u)
 		}
 	}
